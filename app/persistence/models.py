@@ -1,0 +1,228 @@
+"""SQLAlchemy models of the workstation (and, later, server) database.
+
+Every synced table carries the columns of `SyncedRow`: a UUID born where the record is,
+created/updated times, a tombstone flag and the server sequence it was last seen at.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from app.clock import utc_now
+from app.ids import uuid7
+from app.persistence.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SyncedRow:
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    server_seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class User(SyncedRow, Base):
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    team: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class Sector(SyncedRow, Base):
+    __tablename__ = "sectors"
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # A lead whose estimated budget reaches this amount goes to the qualification queue.
+    qualification_threshold_cents: Mapped[int] = mapped_column(BigInteger)
+
+    categories: Mapped[list[Category]] = relationship(back_populates="sector")
+
+
+class Category(SyncedRow, Base):
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    sector_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sectors.id"))
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    sector: Mapped[Sector] = relationship(back_populates="categories")
+
+
+class Site(SyncedRow, Base):
+    __tablename__ = "sites"
+
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    domain: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))  # SiteKind
+    partner_name: Mapped[str | None] = mapped_column(String(160), default=None)
+
+
+class Lead(SyncedRow, Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("ix_leads_status_priority", "status", "priority_key"),
+        Index("ix_leads_search_name", "search_name"),
+        Index("ix_leads_phone", "phone_e164"),
+        Index("ix_leads_postcode", "postcode"),
+        Index("ix_leads_submitted_at", "submitted_at"),
+    )
+
+    number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    civility: Mapped[str | None] = mapped_column(String(8), default=None)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    # "last first" in lower case without accents: name-prefix search reads an index range.
+    search_name: Mapped[str] = mapped_column(String(170))
+    phone_e164: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(255), default=None)
+    address_line: Mapped[str | None] = mapped_column(String(255), default=None)
+    postcode: Mapped[str] = mapped_column(String(5))
+    city: Mapped[str] = mapped_column(String(120))
+    departement_code: Mapped[str] = mapped_column(String(3))
+
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("categories.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    budget_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    desired_start: Mapped[str] = mapped_column(String(20))  # DesiredStart
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
+
+    # Proof of the consumer's request and consent to be called back about it.
+    consent_form_code: Mapped[str | None] = mapped_column(String(80), default=None)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    consent_wording_version: Mapped[str | None] = mapped_column(String(40), default=None)
+
+    status: Mapped[str] = mapped_column(String(16))  # LeadStatus
+    interest_score: Mapped[int] = mapped_column(Integer, default=0)
+    priority_key: Mapped[float] = mapped_column(Double, default=0.0)
+    call_attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Result of the re-qualification call.
+    qualified_budget_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    qualified_start: Mapped[str | None] = mapped_column(String(20), default=None)
+    qualified_scope: Mapped[str | None] = mapped_column(Text, default=None)
+    qualification_note: Mapped[str | None] = mapped_column(Text, default=None)
+    contact_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    qualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    qualified_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+    close_reason: Mapped[str | None] = mapped_column(String(24), default=None)
+    close_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    category: Mapped[Category] = relationship()
+    site: Mapped[Site] = relationship()
+
+    @property
+    def has_consent_proof(self) -> bool:
+        return bool(self.consent_form_code and self.consent_at and self.consent_wording_version)
+
+
+class JourneyEvent(SyncedRow, Base):
+    """A page or form step the consumer went through before submitting. Append-only."""
+
+    __tablename__ = "journey_events"
+    __table_args__ = (Index("ix_journey_events_lead", "lead_id", "occurred_at"),)
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(20))  # JourneyEventKind
+    label: Mapped[str] = mapped_column(String(255))
+    duration_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    optional_step: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CallAttempt(SyncedRow, Base):
+    """One call or call attempt to a consumer. Append-only."""
+
+    __tablename__ = "call_attempts"
+    __table_args__ = (
+        Index("ix_call_attempts_phone", "phone_e164", "started_at"),
+        Index("ix_call_attempts_lead", "lead_id", "started_at"),
+    )
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id"))
+    phone_e164: Mapped[str] = mapped_column(String(20))
+    caller_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    disposition: Mapped[str] = mapped_column(String(24))  # Disposition
+    notes: Mapped[str] = mapped_column(Text, default="")
+    by_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    caller: Mapped[User] = relationship()
+
+
+class Callback(SyncedRow, Base):
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        Index("ix_callbacks_status_due", "status", "due_at"),
+        Index("ix_callbacks_lead", "lead_id"),
+    )
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_to_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    # The consumer's express request for this slot: the legal exception to calling hours.
+    consumer_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12))  # CallbackStatus
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    assigned_to: Mapped[User] = relationship(foreign_keys=[assigned_to_id])
+
+
+class LeadStatusChange(SyncedRow, Base):
+    """Audit of every status change of a lead. Append-only."""
+
+    __tablename__ = "lead_status_changes"
+    __table_args__ = (Index("ix_lead_status_changes_lead", "lead_id", "changed_at"),)
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    from_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User | None] = relationship()
+
+
+class Opposition(SyncedRow, Base):
+    """A consumer who said "never call me again". Kept at least 3 years (CNIL)."""
+
+    __tablename__ = "oppositions"
+    __table_args__ = (Index("ix_oppositions_phone", "phone_e164"),)
+
+    phone_e164: Mapped[str] = mapped_column(String(20))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id"), default=None)
+    note: Mapped[str] = mapped_column(Text, default="")

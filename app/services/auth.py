@@ -1,0 +1,58 @@
+"""Staff sign-in on the workstation (argon2 password hashes)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.enums import Role
+from app.domain.errors import ActionRefused
+from app.persistence.models import User
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: Role
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _staff(user: User) -> StaffMember:
+    return StaffMember(user.id, user.username, user.display_name, Role(user.role))
+
+
+def active_staff(sessions: sessionmaker[Session]) -> list[StaffMember]:
+    with sessions() as session:
+        users = session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.deleted.is_(False))
+            .order_by(User.role, User.display_name)
+        )
+        return [_staff(u) for u in users]
+
+
+def sign_in(sessions: sessionmaker[Session], username: str, password: str) -> StaffMember:
+    refused = ActionRefused("Identifiant ou mot de passe incorrect.")
+    with sessions() as session:
+        user = session.scalar(select(User).where(User.username == username.strip()))
+        if user is None or user.deleted:
+            raise refused
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            raise refused from None
+        if not user.active:
+            raise ActionRefused("Ce compte est désactivé. Contactez un administrateur.")
+        return _staff(user)

@@ -1,0 +1,373 @@
+"""What an expert does to a lead: log a call, schedule a callback, re-qualify, release, close.
+
+Each action is one transaction: it either saves everything (the change, its audit row, the
+call attempt) or nothing. Refusals are raised as ActionRefused or FieldErrors, in French.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import Clock
+from app.domain.contact import InvalidEmail, InvalidPhone, normalize_email, normalize_phone
+from app.domain.enums import (
+    CLOSE_REASON_LABELS,
+    OPEN_STATUSES,
+    CallbackStatus,
+    CloseReason,
+    DesiredStart,
+    Disposition,
+    LeadStatus,
+)
+from app.domain.errors import ActionRefused, FieldErrors
+from app.domain.money import InvalidAmount, parse_euros
+from app.domain.postcodes import (
+    InvalidPostcode,
+    departement_for_postcode,
+    normalize_postcode,
+    zone_for_departement,
+)
+from app.persistence.models import CallAttempt, Callback, Lead, LeadStatusChange, Opposition
+from app.policy.calling_rules import (
+    CALL_BLOCK_LABELS,
+    DEFAULT_CALLING_RULES,
+    CallDecision,
+    CallingRules,
+    ConsumerCallHistory,
+    SlotCheck,
+    check_callback_slot,
+    evaluate_call,
+)
+from app.policy.queue_rules import DEFAULT_QUEUE_POLICY, QueuePolicy, priority_key
+from app.services.auth import StaffMember
+from app.services.call_history import call_histories
+from app.services.queue import search_name_key
+
+# Outcomes that end the lead, with the close reason they record.
+_CLOSING_DISPOSITIONS = {
+    Disposition.NOT_INTERESTED: CloseReason.NOT_INTERESTED,
+    Disposition.WRONG_NUMBER: CloseReason.WRONG_NUMBER,
+    Disposition.DUPLICATE: CloseReason.DUPLICATE,
+}
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    due_at: datetime
+    consumer_requested: bool
+    consent_note: str = ""
+
+
+@dataclass(frozen=True)
+class RequalificationForm:
+    """What the expert typed, as text: parsed and validated here."""
+
+    budget: str
+    desired_start: DesiredStart
+    scope: str
+    phone: str
+    email: str
+    postcode: str
+    city: str
+    contact_verified: bool
+    note: str = ""
+
+
+class SlotRefused(ActionRefused):
+    def __init__(self, message: str, check: SlotCheck) -> None:
+        super().__init__(message)
+        self.check = check
+
+
+class LeadActions:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        user: StaffMember,
+        rules: CallingRules = DEFAULT_CALLING_RULES,
+        policy: QueuePolicy = DEFAULT_QUEUE_POLICY,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._user = user
+        self._rules = rules
+        self._policy = policy
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _lead(self, session: Session, lead_id: uuid.UUID) -> Lead:
+        lead = session.get(Lead, lead_id, with_for_update=True)
+        if lead is None or lead.deleted:
+            raise ActionRefused("Ce lead n'existe plus.")
+        return lead
+
+    def _history(self, session: Session, lead: Lead, now: datetime) -> ConsumerCallHistory:
+        history = call_histories(session, [lead.phone_e164], now, self._rules)[lead.phone_e164]
+        return dataclasses.replace(history, has_consent_proof=lead.has_consent_proof)
+
+    def _set_status(
+        self, session: Session, lead: Lead, status: LeadStatus, now: datetime, reason: str = ""
+    ) -> None:
+        if lead.status == status:
+            return
+        session.add(
+            LeadStatusChange(
+                lead_id=lead.id,
+                changed_at=now,
+                user_id=self._user.id,
+                from_status=lead.status,
+                to_status=status,
+                reason=reason,
+            )
+        )
+        lead.status = status
+
+    def _finish_pending_callbacks(
+        self, session: Session, lead: Lead, now: datetime, status: CallbackStatus
+    ) -> None:
+        session.execute(
+            update(Callback)
+            .where(Callback.lead_id == lead.id, Callback.status == CallbackStatus.PENDING)
+            .values(status=status, completed_at=now, updated_at=now)
+        )
+
+    def _pending_callback(self, session: Session, lead: Lead) -> Callback | None:
+        return session.scalar(
+            select(Callback)
+            .where(Callback.lead_id == lead.id, Callback.status == CallbackStatus.PENDING)
+            .order_by(Callback.due_at)
+            .limit(1)
+        )
+
+    def _refresh_priority(self, lead: Lead, unanswered: int) -> None:
+        lead.priority_key = priority_key(
+            lead.submitted_at, lead.budget_cents, lead.interest_score, unanswered, self._policy
+        )
+
+    def _require_open(self, lead: Lead) -> None:
+        if LeadStatus(lead.status) not in OPEN_STATUSES:
+            raise ActionRefused("Ce lead est déjà libéré ou clos.")
+
+    def _add_callback(
+        self, session: Session, lead: Lead, request: CallbackRequest, now: datetime
+    ) -> None:
+        history = self._history(session, lead, now)
+        zone = zone_for_departement(lead.departement_code)
+        check = check_callback_slot(
+            request.due_at, now, zone, history, request.consumer_requested, self._rules
+        )
+        if not check.accepted:
+            reason = CALL_BLOCK_LABELS[check.block] if check.block else "créneau déjà passé"
+            raise SlotRefused(f"Créneau refusé : {reason}.", check)
+        if request.consumer_requested and not request.consent_note.strip():
+            raise FieldErrors(
+                {"consent_note": "Notez la demande du consommateur (preuve de son accord)."}
+            )
+        self._finish_pending_callbacks(session, lead, now, CallbackStatus.CANCELLED)
+        session.add(
+            Callback(
+                lead_id=lead.id,
+                due_at=request.due_at,
+                assigned_to_id=self._user.id,
+                created_by_id=self._user.id,
+                consumer_requested=request.consumer_requested,
+                consent_note=request.consent_note.strip(),
+                status=CallbackStatus.PENDING,
+            )
+        )
+        self._set_status(session, lead, LeadStatus.CALLBACK, now, "Rappel planifié")
+
+    # -- actions --------------------------------------------------------------------------
+
+    def may_call_now(self, lead_id: uuid.UUID) -> CallDecision:
+        now = self._clock()
+        with self._sessions() as session:
+            lead = self._lead(session, lead_id)
+            callback = self._pending_callback(session, lead)
+            consented = callback.due_at if callback and callback.consumer_requested else None
+            return evaluate_call(
+                now,
+                zone_for_departement(lead.departement_code),
+                self._history(session, lead, now),
+                self._rules,
+                consented_slot=consented,
+            )
+
+    def log_call(
+        self,
+        lead_id: uuid.UUID,
+        disposition: Disposition,
+        started_at: datetime,
+        duration_seconds: int,
+        notes: str = "",
+        callback: CallbackRequest | None = None,
+    ) -> LeadStatus:
+        """Record a call attempt and apply its outcome to the lead, in one transaction."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            lead = self._lead(session, lead_id)
+            self._require_open(lead)
+            pending = self._pending_callback(session, lead)
+            consented = pending.due_at if pending and pending.consumer_requested else None
+            decision = evaluate_call(
+                started_at,
+                zone_for_departement(lead.departement_code),
+                self._history(session, lead, started_at),
+                self._rules,
+                consented_slot=consented,
+            )
+            if not decision.allowed:
+                reason = CALL_BLOCK_LABELS[decision.block] if decision.block else ""
+                raise ActionRefused(f"Cet appel n'était pas autorisé : {reason}.")
+            if disposition == Disposition.QUALIFIED and lead.qualified_at is None:
+                raise ActionRefused(
+                    "Complétez la requalification (Ctrl+E) avant de marquer le lead qualifié."
+                )
+            if disposition == Disposition.CALLBACK_REQUESTED and callback is None:
+                raise ActionRefused("Choisissez le créneau de rappel demandé.")
+
+            session.add(
+                CallAttempt(
+                    lead_id=lead.id,
+                    phone_e164=lead.phone_e164,
+                    caller_id=self._user.id,
+                    started_at=started_at,
+                    duration_seconds=max(0, duration_seconds),
+                    disposition=disposition,
+                    notes=notes.strip(),
+                    by_consent=decision.by_consent,
+                )
+            )
+            lead.call_attempt_count += 1
+            self._finish_pending_callbacks(session, lead, now, CallbackStatus.DONE)
+
+            if disposition == Disposition.CALLBACK_REQUESTED:
+                assert callback is not None
+                self._add_callback(session, lead, callback, now)
+            elif disposition == Disposition.QUALIFIED:
+                self._set_status(session, lead, LeadStatus.QUALIFIED, now, "Appel : qualifié")
+            elif disposition in _CLOSING_DISPOSITIONS:
+                reason = _CLOSING_DISPOSITIONS[disposition]
+                self._close(session, lead, reason, notes, now)
+            else:  # unreachable: back in the queue, behind fresher leads
+                unanswered = self._unanswered_attempts(session, lead)
+                self._refresh_priority(lead, unanswered)
+                self._set_status(session, lead, LeadStatus.TO_QUALIFY, now, "Appel : injoignable")
+            return LeadStatus(lead.status)
+
+    def _unanswered_attempts(self, session: Session, lead: Lead) -> int:
+        session.flush()
+        return len(
+            session.scalars(
+                select(CallAttempt.id).where(
+                    CallAttempt.lead_id == lead.id,
+                    CallAttempt.disposition == Disposition.UNREACHABLE,
+                )
+            ).all()
+        )
+
+    def schedule_callback(self, lead_id: uuid.UUID, request: CallbackRequest) -> None:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            lead = self._lead(session, lead_id)
+            self._require_open(lead)
+            self._add_callback(session, lead, request, now)
+
+    def requalify(self, lead_id: uuid.UUID, form: RequalificationForm) -> None:
+        """Save the re-qualification. Every field is checked before anything is written."""
+        errors: dict[str, str] = {}
+        budget = phone = email = postcode = None
+        try:
+            budget = parse_euros(form.budget, required=True)
+        except InvalidAmount as exc:
+            errors["budget"] = str(exc)
+        try:
+            phone = normalize_phone(form.phone)
+        except InvalidPhone as exc:
+            errors["phone"] = str(exc)
+        try:
+            email = normalize_email(form.email)
+        except InvalidEmail as exc:
+            errors["email"] = str(exc)
+        try:
+            postcode = normalize_postcode(form.postcode)
+        except InvalidPostcode as exc:
+            errors["postcode"] = str(exc)
+        if not form.city.strip():
+            errors["city"] = "La ville est obligatoire."
+        if len(form.scope.strip()) < 10:
+            errors["scope"] = "Décrivez le périmètre du projet (10 caractères au moins)."
+        if errors:
+            raise FieldErrors(errors)
+        assert phone is not None and postcode is not None
+        now = self._clock()
+        with self._sessions.begin() as session:
+            lead = self._lead(session, lead_id)
+            self._require_open(lead)
+            lead.qualified_budget_cents = budget
+            lead.qualified_start = form.desired_start
+            lead.qualified_scope = form.scope.strip()
+            lead.qualification_note = form.note.strip() or None
+            lead.contact_verified = form.contact_verified
+            lead.phone_e164 = phone
+            lead.email = email
+            lead.postcode = postcode
+            lead.departement_code = departement_for_postcode(postcode).code
+            lead.city = form.city.strip()
+            lead.search_name = search_name_key(f"{lead.last_name} {lead.first_name}")
+            lead.qualified_at = now
+            lead.qualified_by_id = self._user.id
+
+    def release(self, lead_id: uuid.UUID) -> None:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            lead = self._lead(session, lead_id)
+            self._require_open(lead)
+            if lead.qualified_at is None:
+                raise ActionRefused("Un lead doit être requalifié avant d'être libéré.")
+            if not lead.contact_verified:
+                raise ActionRefused(
+                    "Vérifiez les coordonnées avec le consommateur avant de libérer."
+                )
+            self._finish_pending_callbacks(session, lead, now, CallbackStatus.CANCELLED)
+            self._set_status(session, lead, LeadStatus.RELEASED, now, "Libéré pour diffusion")
+
+    def close(self, lead_id: uuid.UUID, reason: CloseReason, comment: str = "") -> None:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            lead = self._lead(session, lead_id)
+            self._require_open(lead)
+            self._close(session, lead, reason, comment, now)
+
+    def _close(
+        self, session: Session, lead: Lead, reason: CloseReason, comment: str, now: datetime
+    ) -> None:
+        self._finish_pending_callbacks(session, lead, now, CallbackStatus.CANCELLED)
+        lead.close_reason = reason
+        lead.close_comment = comment.strip() or None
+        lead.closed_at = now
+        self._set_status(session, lead, LeadStatus.CLOSED, now, CLOSE_REASON_LABELS[reason])
+
+    def record_opposition(self, lead_id: uuid.UUID, note: str = "") -> None:
+        """The consumer asked never to be called again: every queue honours it."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            lead = self._lead(session, lead_id)
+            session.add(
+                Opposition(
+                    phone_e164=lead.phone_e164,
+                    recorded_at=now,
+                    recorded_by_id=self._user.id,
+                    lead_id=lead.id,
+                    note=note.strip(),
+                )
+            )
+            if LeadStatus(lead.status) in OPEN_STATUSES:
+                self._close(session, lead, CloseReason.OPPOSITION, note, now)
