@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(PY) -m app.demo --workspace $(DEMO_WORKSPACE) --leads $(DEMO_LEADS) --if-missing
 
 run: demo
-	$(PY) -m ui --workspace $(DEMO_WORKSPACE) --demo-user expert1
+	$(PY) -m ui --workspace $(DEMO_WORKSPACE) --demo-user expert1 --demo-clock
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest

@@ -228,7 +228,7 @@ class LeadActions:
                 raise ActionRefused(f"Cet appel n'était pas autorisé : {reason}.")
             if disposition == Disposition.QUALIFIED and lead.qualified_at is None:
                 raise ActionRefused(
-                    "Complétez la requalification (Ctrl+E) avant de marquer le lead qualifié."
+                    "Complétez la requalification (F6) avant de marquer le lead qualifié."
                 )
             if disposition == Disposition.CALLBACK_REQUESTED and callback is None:
                 raise ActionRefused("Choisissez le créneau de rappel demandé.")

@@ -1,0 +1,179 @@
+"""An expert works the queue with the keyboard, as on the floor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import select
+
+from app.domain.enums import Disposition, LeadStatus
+from app.persistence.models import CallAttempt, Lead
+from app.services.auth import StaffMember
+from tests.conftest import submit_lead
+from tests.ui.conftest import when_dialog_opens
+from ui.callback_dialog import CallbackDialog
+from ui.main_window import MainWindow
+from ui.requalification_dialog import RequalificationDialog
+from ui.sign_in_dialog import SignInDialog
+
+
+@pytest.fixture
+def leads(workspace, clock) -> list:
+    return [
+        submit_lead(workspace, submitted_at=clock() - timedelta(minutes=5), last_name="Aubert"),
+        submit_lead(
+            workspace,
+            submitted_at=clock() - timedelta(minutes=50),
+            last_name="Bernard",
+            phone="0611111111",
+        ),
+        submit_lead(
+            workspace,
+            submitted_at=clock() - timedelta(hours=5),
+            last_name="Carpentier",
+            phone="0622222222",
+        ),
+    ]
+
+
+@pytest.fixture
+def window(qtbot, workspace, clock, expert, leads) -> MainWindow:
+    dialed: list[str] = []
+    win = MainWindow(workspace, expert, clock, dialed.append)
+    win.dialed = dialed  # type: ignore[attr-defined]
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    return win
+
+
+def press(qtbot, window: MainWindow, key: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    # The offscreen platform does not hand activation back after a modal dialog closes.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.keyClick(window.table, key, modifier)
+
+
+def test_sign_in_screen(qtbot, workspace, expert) -> None:
+    dialog = SignInDialog(workspace, "expert1")
+    qtbot.addWidget(dialog)
+    dialog.password.setText("faux")
+    dialog.submit()
+    assert dialog.user is None
+    assert "incorrect" in dialog.form.error_text("password")
+    dialog.password.setText("demo")
+    dialog.submit()
+    assert dialog.user == expert
+
+
+def test_expert_works_the_queue_with_the_keyboard(qtbot, window, workspace, clock, leads) -> None:
+    first, second, _third = leads
+    press(qtbot, window, Qt.Key.Key_F2)  # next lead: the freshest
+    assert window.panel.detail.id == first
+
+    press(qtbot, window, Qt.Key.Key_F3)  # call
+    assert window.dialed == ["tel:+33612345678"]
+    assert window.panel.timer.started_at == clock()
+    clock.advance(minutes=2)
+    window.panel.notes.setPlainText("Messagerie")
+    press(qtbot, window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # unreachable
+    with workspace.sessions() as session:
+        attempt = session.scalars(select(CallAttempt)).one()
+        assert (attempt.duration_seconds, attempt.notes) == (120, "Messagerie")
+        assert attempt.disposition == Disposition.UNREACHABLE
+    assert window.model.row_of(first) is not None  # still in the queue, further down
+
+    press(qtbot, window, Qt.Key.Key_F2)
+    assert window.panel.detail.id == second
+
+    def pick_slot(dialog: CallbackDialog) -> None:
+        dialog.set_slot(clock() + timedelta(hours=3))
+        dialog.note.setText("Rappeler à 14 h, en réunion")
+        dialog.submit()
+
+    when_dialog_opens(pick_slot)
+    press(qtbot, window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # callback asked
+    assert window.model.row_of(second) is None  # left the queue
+
+    clock.advance(hours=3)
+    press(qtbot, window, Qt.Key.Key_F5)  # refresh: the callback is due, first in the queue
+    assert window.model.lead_at(0).lead_id == second
+    press(qtbot, window, Qt.Key.Key_F2)
+    assert window.panel.detail.id == second
+
+
+def test_requalify_keeps_what_was_typed_then_qualify_and_release(
+    qtbot, window, workspace, leads
+) -> None:
+    press(qtbot, window, Qt.Key.Key_F2)
+    seen: dict[str, str] = {}
+
+    def fill(dialog: RequalificationDialog) -> None:
+        dialog.budget.setText("22 000")
+        dialog.phone.setText("06 12")
+        dialog.submit()
+        seen["phone_error"] = dialog.form.error_text("phone")
+        seen["typed"] = dialog.phone.text()
+        seen["still_open"] = str(dialog.isVisible())
+        dialog.phone.setText("06 12 34 56 79")
+        dialog.verified.setChecked(True)
+        dialog.submit()
+
+    when_dialog_opens(fill)
+    press(qtbot, window, Qt.Key.Key_F6)
+    assert "invalide" in seen["phone_error"]
+    assert seen["typed"] == "06 12" and seen["still_open"] == "True"
+    press(qtbot, window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # qualified
+    press(qtbot, window, Qt.Key.Key_F7)  # release
+    with workspace.sessions() as session:
+        lead = session.get(Lead, leads[0])
+        assert lead.status == LeadStatus.RELEASED
+        assert lead.phone_e164 == "+33612345679"
+        assert lead.qualified_budget_cents == 2_200_000
+
+
+def test_callback_outside_hours_offers_the_next_allowed_slot(qtbot, window, clock) -> None:
+    press(qtbot, window, Qt.Key.Key_F2)
+    seen: dict[str, object] = {}
+
+    def evening(dialog: CallbackDialog) -> None:
+        dialog.set_slot(clock() + timedelta(hours=10))  # 21:00 Paris
+        dialog.submit()
+        seen["message"] = dialog.refusal.text()
+        seen["offered"] = dialog.use_suggestion.isVisible()
+        dialog.use_suggestion.click()
+        seen["slot"] = dialog.request().due_at
+        dialog.submit()
+
+    when_dialog_opens(evening)
+    press(qtbot, window, Qt.Key.Key_F4)
+    assert "Hors horaires légaux" in seen["message"]
+    assert seen["offered"] is True
+    assert seen["slot"] == clock() + timedelta(hours=23)  # tomorrow 10:00 Paris
+
+
+def test_call_refused_outside_hours(qtbot, window, clock, monkeypatch) -> None:
+    press(qtbot, window, Qt.Key.Key_F2)
+    clock.advance(hours=10)
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    press(qtbot, window, Qt.Key.Key_F3)
+    assert window.dialed == []
+    assert "Prochain créneau autorisé" in warnings[0]
+
+
+def test_search_by_phone(qtbot, window, leads) -> None:
+    window.search.setText("06 11 11 11 11")
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert window.model.rowCount() == 1
+    assert window.panel.detail.id == leads[1]
+
+
+def test_no_callable_lead_says_so(qtbot, window, clock, expert: StaffMember) -> None:
+    clock.advance(days=4)  # Saturday
+    press(qtbot, window, Qt.Key.Key_F2)
+    assert "Aucun lead" in window.statusBar().currentMessage()

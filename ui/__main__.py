@@ -1,0 +1,133 @@
+"""python -m ui [--workspace PATH] [--demo-user NAME] [--demo-clock]"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+import platformdirs
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.clock import Clock, utc_now
+from app.workspace import Workspace, default_workspace_path
+from ui.demo_clock import clock_in_calling_hours
+from ui.main_window import MainWindow
+from ui.sign_in_dialog import SignInDialog
+from ui.workspace_dialog import open_or_recover
+
+log = logging.getLogger("crm")
+
+
+def _setup_logging() -> Path:
+    log_dir = Path(platformdirs.user_log_dir("CRM Leads", "crm-leads"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / "crm.log"
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=[logging.FileHandler(path, encoding="utf-8"), logging.StreamHandler()],
+    )
+    return path
+
+
+def _install_excepthook(log_path: Path) -> None:
+    """Unexpected errors are logged in English and shown in French: never a bare traceback."""
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, error, tb)))
+        if QApplication.instance() is not None:
+            QMessageBox.critical(
+                None,
+                "Erreur inattendue",
+                "Une erreur inattendue est survenue. Votre saisie enregistrée n'est pas perdue.\n"
+                f"Détails techniques dans : {log_path}",
+            )
+
+    sys.excepthook = hook
+
+
+def _install_translations(app: QApplication) -> None:
+    QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
+    translator = QTranslator(app)
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(QLocale(), "qtbase", "_", path):
+        app.installTranslator(translator)
+
+
+def _dial(url: str) -> bool:
+    return QDesktopServices.openUrl(QUrl(url))
+
+
+class Session:
+    """Sign-in, main window, sign-out, sign-in again: one workstation session at a time."""
+
+    def __init__(
+        self, workspace: Workspace, clock: Clock, clock_note: str, demo_user: str | None
+    ) -> None:
+        self.workspace = workspace
+        self.clock = clock
+        self.clock_note = clock_note
+        self.demo_user = demo_user
+        self.window: MainWindow | None = None
+
+    def sign_in(self) -> bool:
+        password = "demo" if self.demo_user else ""
+        dialog = SignInDialog(self.workspace, self.demo_user, password)
+        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.user is None:
+            return False
+        self.window = MainWindow(
+            self.workspace,
+            dialog.user,
+            self.clock,
+            _dial,
+            on_sign_out=self._signed_out,
+            clock_note=self.clock_note,
+        )
+        self.window.show()
+        return True
+
+    def _signed_out(self) -> None:
+        self.demo_user = None
+        if not self.sign_in():
+            QApplication.quit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="CRM Leads – poste de qualification")
+    parser.add_argument("--workspace", type=Path, default=None)
+    parser.add_argument("--demo-user", default=None, help="pre-fill sign-in with a demo account")
+    parser.add_argument(
+        "--demo-clock",
+        action="store_true",
+        help="outside calling hours, run the clock from the next legal window",
+    )
+    args = parser.parse_args(argv)
+
+    log_path = _setup_logging()
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("CRM Leads")
+    app.setQuitOnLastWindowClosed(False)
+    _install_translations(app)
+    _install_excepthook(log_path)
+
+    workspace = open_or_recover(args.workspace or default_workspace_path())
+    if workspace is None:
+        return 1
+    clock, note = clock_in_calling_hours() if args.demo_clock else (utc_now, "")
+    session = Session(workspace, clock, note, args.demo_user)
+    if not session.sign_in():
+        return 0
+    app.setQuitOnLastWindowClosed(True)
+    code = app.exec()
+    workspace.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

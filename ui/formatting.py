@@ -1,0 +1,57 @@
+"""French display of dates, durations, amounts and call decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from app.domain.contact import format_phone_national
+from app.domain.money import format_euros
+from app.policy.calling_rules import CALL_BLOCK_LABELS, CallDecision
+
+# The office's zone: where the staff's own clocks are.
+OFFICE_TZ = ZoneInfo("Europe/Paris")
+
+__all__ = ["format_euros", "format_phone_national"]
+
+
+def when(at: datetime | None, tz: ZoneInfo = OFFICE_TZ) -> str:
+    if at is None:
+        return "—"
+    return format_datetime(at.astimezone(tz), "EEE dd/MM/yyyy HH:mm", locale="fr_FR")
+
+
+def short_when(at: datetime, now: datetime, tz: ZoneInfo = OFFICE_TZ) -> str:
+    local, today = at.astimezone(tz), now.astimezone(tz)
+    if local.date() == today.date():
+        return format_datetime(local, "'auj.' HH:mm", locale="fr_FR")
+    if local.date() == (today + timedelta(days=1)).date():
+        return format_datetime(local, "'demain' HH:mm", locale="fr_FR")
+    return format_datetime(local, "EEE dd/MM HH:mm", locale="fr_FR")
+
+
+def age(since: datetime, now: datetime) -> str:
+    minutes = int((now - since).total_seconds() // 60)
+    if minutes < 60:
+        return f"{max(minutes, 0)} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h"
+    return f"{hours // 24} j"
+
+
+def duration(seconds: int) -> str:
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def call_decision(decision: CallDecision | None, now: datetime) -> str:
+    if decision is None:
+        return ""
+    if decision.allowed:
+        return "Maintenant (rappel convenu)" if decision.by_consent else "Maintenant"
+    reason = CALL_BLOCK_LABELS[decision.block] if decision.block else ""
+    if decision.next_allowed_at is None:
+        return f"Jamais – {reason}"
+    return f"{short_when(decision.next_allowed_at, now)} – {reason}"

@@ -1,0 +1,492 @@
+"""The qualification expert's main window: the queue, the lead, and the keyboard actions."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QToolBar,
+)
+
+from app.clock import Clock
+from app.domain.enums import DISPOSITION_LABELS, ROLE_LABELS, Disposition, LeadStatus
+from app.domain.errors import ActionRefused
+from app.policy.calling_rules import CALL_BLOCK_LABELS
+from app.services.auth import StaffMember
+from app.services.lead_actions import CallbackRequest, LeadActions
+from app.services.lead_detail import LeadDetail, load_lead_detail
+from app.services.queue import QueueReader, QueueView
+from app.workspace import Workspace
+from ui import formatting
+from ui.callback_dialog import CallbackDialog
+from ui.close_dialog import CloseDialog
+from ui.lead_panel import LeadPanel
+from ui.queue_model import QueueTableModel
+from ui.requalification_dialog import RequalificationDialog
+
+log = logging.getLogger(__name__)
+
+Dialer = Callable[[str], object]
+
+VIEW_LABELS = {
+    QueueView.CALL_QUEUE: "File d'appel",
+    QueueView.CALLBACKS: "Rappels planifiés",
+    QueueView.QUALIFIED: "Qualifiés à libérer",
+}
+OUTCOME_KEYS = {
+    Disposition.QUALIFIED: "Ctrl+1",
+    Disposition.NOT_INTERESTED: "Ctrl+2",
+    Disposition.UNREACHABLE: "Ctrl+3",
+    Disposition.WRONG_NUMBER: "Ctrl+4",
+    Disposition.CALLBACK_REQUESTED: "Ctrl+5",
+    Disposition.DUPLICATE: "Ctrl+6",
+}
+REFRESH_INTERVAL_MS = 60_000
+COLUMN_WIDTHS = (62, 52, 160, 150, 170, 80, 52, 52, 210, 120)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        workspace: Workspace,
+        user: StaffMember,
+        clock: Clock,
+        dialer: Dialer,
+        on_sign_out: Callable[[], None] | None = None,
+        clock_note: str = "",
+    ) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.user = user
+        self.clock = clock
+        self.dialer = dialer
+        self._on_sign_out = on_sign_out
+        self.reader = QueueReader(workspace.sessions, clock)
+        self.lead_actions = LeadActions(workspace.sessions, clock, user)
+        self.setWindowTitle(f"CRM Leads – Qualification – {user.display_name}")
+        self.resize(1400, 860)
+
+        self.model = QueueTableModel(self.reader, clock)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
+
+        self.panel = LeadPanel(clock)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([900, 500])
+        self.setCentralWidget(splitter)
+
+        self._build_actions()
+        self._build_toolbar()
+        self._build_status_bar(clock_note)
+        self.model.on_loaded = self._update_counts
+
+        self._taken: uuid.UUID | None = None  # the lead last handed out by "next lead"
+        self._skipped: set[uuid.UUID] = set()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(REFRESH_INTERVAL_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._refresh_timer.start()
+        self.model.reload()
+        self.table.setFocus()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _action(
+        self, text: str, shortcut: str, slot: Callable[[], object], tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{tip or text} ({shortcut})")
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.act_next = self._action(
+            "Lead suivant", "F2", self.next_lead, "Prendre le prochain lead appelable"
+        )
+        self.act_call = self._action(
+            "Appeler", "F3", self.call_lead, "Composer le numéro et lancer le chrono"
+        )
+        self.act_callback = self._action(
+            "Rappel…", "F4", self.schedule_callback, "Planifier un rappel"
+        )
+        self.act_requalify = self._action("Requalifier…", "F6", self.requalify)
+        self.act_release = self._action(
+            "Libérer", "F7", self.release, "Libérer pour diffusion aux prestataires"
+        )
+        self.act_close = self._action("Clôturer…", "F8", self.close_lead, "Clôturer avec un motif")
+        self.act_opposition = self._action(
+            "Opposition…",
+            "Shift+F8",
+            self.record_opposition,
+            "Le consommateur refuse tout nouvel appel",
+        )
+        self.act_refresh = self._action("Actualiser", "F5", self.refresh_and_unskip)
+        self.act_search = self._action("Rechercher", "Ctrl+F", self.focus_search)
+        self.outcome_actions = {
+            disposition: self._action(
+                f"{DISPOSITION_LABELS[disposition]}",
+                key,
+                lambda d=disposition: self.log_outcome(d),
+                f"Issue : {DISPOSITION_LABELS[disposition]}",
+            )
+            for disposition, key in OUTCOME_KEYS.items()
+        }
+        menu = self.menuBar()
+        lead_menu = menu.addMenu("&Lead")
+        for action in (
+            self.act_next,
+            self.act_call,
+            self.act_callback,
+            self.act_requalify,
+            self.act_release,
+            self.act_close,
+            self.act_opposition,
+        ):
+            lead_menu.addAction(action)
+        outcome_menu = menu.addMenu("&Issue d'appel")
+        for action in self.outcome_actions.values():
+            outcome_menu.addAction(action)
+        view_menu = menu.addMenu("&Affichage")
+        view_menu.addAction(self.act_refresh)
+        view_menu.addAction(self.act_search)
+        session_menu = menu.addMenu("&Session")
+        sign_out = QAction("Se déconnecter", self)
+        sign_out.triggered.connect(self.sign_out)
+        session_menu.addAction(sign_out)
+        quit_action = QAction("Quitter", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        session_menu.addAction(quit_action)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Actions")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(bar)
+        self.view_picker = QComboBox()
+        for view, label in VIEW_LABELS.items():
+            self.view_picker.addItem(label, view)
+        self.view_picker.currentIndexChanged.connect(self._on_view_changed)
+        bar.addWidget(self.view_picker)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Nom, téléphone, code postal ou n° de lead (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(300)
+        self.search.returnPressed.connect(self.run_search)
+        self.search.textChanged.connect(self._on_search_text)
+        bar.addWidget(self.search)
+        bar.addSeparator()
+        for action in (self.act_next, self.act_call):
+            bar.addAction(action)
+        for action in (self.act_callback, self.act_requalify, self.act_release, self.act_close):
+            bar.addAction(action)
+        self.addToolBarBreak()
+        outcomes = QToolBar("Issues d'appel")
+        outcomes.setMovable(False)
+        outcomes.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        outcomes.addWidget(QLabel("  Issue de l'appel : "))
+        for action in self.outcome_actions.values():
+            outcomes.addAction(action)
+        self.addToolBar(outcomes)
+        for action in bar.actions() + outcomes.actions():
+            if action.shortcut().toString():
+                action.setIconText(f"{action.text()} [{action.shortcut().toString()}]")
+
+    def _build_status_bar(self, clock_note: str) -> None:
+        status = self.statusBar()
+        self.count_label = QLabel()
+        status.addPermanentWidget(self.count_label)
+        if clock_note:
+            note = QLabel(clock_note)
+            note.setStyleSheet("color: #8a5a00;")
+            status.addPermanentWidget(note)
+        status.addPermanentWidget(
+            QLabel(f"{self.user.display_name} ({ROLE_LABELS[self.user.role]})")
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def say(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    def refuse(self, message: str) -> None:
+        QMessageBox.warning(self, "Action impossible", message)
+
+    def current_lead(self) -> LeadDetail | None:
+        detail = self.panel.detail
+        if detail is None:
+            self.say("Sélectionnez d'abord un lead (F2 : lead suivant).")
+        return detail
+
+    def _update_counts(self) -> None:
+        if self.model.search_text is not None:
+            self.count_label.setText(f"{self.model.rowCount()} résultat(s)")
+        else:
+            total = self.reader.count(self.model.view)
+            self.count_label.setText(f"{VIEW_LABELS[self.model.view]} : {total} lead(s)")
+
+    def show_lead(self, lead_id: uuid.UUID | None) -> None:
+        detail = load_lead_detail(self.workspace.sessions, lead_id, self.clock) if lead_id else None
+        self.panel.show_detail(detail)
+        self._update_action_state()
+
+    def _update_action_state(self) -> None:
+        detail = self.panel.detail
+        open_lead = detail is not None and detail.status not in (
+            LeadStatus.RELEASED,
+            LeadStatus.CLOSED,
+        )
+        for action in [
+            self.act_call,
+            self.act_callback,
+            self.act_requalify,
+            self.act_close,
+            *self.outcome_actions.values(),
+        ]:
+            action.setEnabled(open_lead)
+        self.act_release.setEnabled(
+            open_lead and detail is not None and detail.qualified_at is not None
+        )
+        self.act_opposition.setEnabled(detail is not None)
+
+    def select_lead(self, lead_id: uuid.UUID) -> None:
+        row = self.model.row_of(lead_id)
+        if row is None:
+            self.table.clearSelection()
+            self.show_lead(lead_id)
+            return
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        self.show_lead(lead_id)
+
+    def _on_current_row(self, current, _previous) -> None:
+        row = self.model.lead_at(current.row()) if current.isValid() else None
+        if row is not None and (self.panel.detail is None or self.panel.detail.id != row.lead_id):
+            self.show_lead(row.lead_id)
+
+    def _on_view_changed(self, _index: int) -> None:
+        self.search.clear()
+        self.model.show_view(QueueView(self.view_picker.currentData()))
+
+    def _on_search_text(self, text: str) -> None:
+        if not text.strip() and self.model.search_text is not None:
+            self.model.show_view(self.model.view)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def refresh_and_unskip(self) -> None:
+        self._skipped.clear()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._taken = None if self._taken in self._skipped else self._taken
+        current = self.panel.detail.id if self.panel.detail else None
+        self.model.reload()
+        if current is not None:
+            row = self.model.row_of(current)
+            if row is not None:
+                self.table.selectionModel().setCurrentIndex(
+                    self.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+            self.show_lead(current)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def run_search(self) -> None:
+        text = self.search.text().strip()
+        if not text:
+            self.model.show_view(self.model.view)
+            return
+        self.model.show_search(text)
+        if self.model.rowCount() == 0:
+            self.say(f"Aucun lead ne correspond à « {text} ».")
+        else:
+            self.table.setFocus()
+            self.table.selectRow(0)
+
+    def next_lead(self) -> None:
+        if self.model.search_text is not None or self.model.view != QueueView.CALL_QUEUE:
+            self.search.clear()
+            self.view_picker.setCurrentIndex(self.view_picker.findData(QueueView.CALL_QUEUE))
+        # F2 again on a lead taken with F2 and left without an outcome skips it, until F5.
+        if self._taken is not None and self.panel.detail and self.panel.detail.id == self._taken:
+            self._skipped.add(self._taken)
+        row = self.reader.next_callable(exclude=self._skipped)
+        self._taken = row.lead_id if row else None
+        if row is None:
+            self.say(
+                "Aucun lead ne peut être appelé maintenant : la colonne « Appel possible » "
+                "indique quand chacun le pourra."
+            )
+            return
+        self.model.reload()
+        self.select_lead(row.lead_id)
+        self.table.setFocus()
+
+    def call_lead(self) -> None:
+        detail = self.current_lead()
+        if detail is None:
+            return
+        try:
+            decision = self.lead_actions.may_call_now(detail.id)
+        except ActionRefused as refused:
+            self.refuse(refused.message)
+            return
+        if not decision.allowed:
+            reason = CALL_BLOCK_LABELS[decision.block] if decision.block else ""
+            later = (
+                f"\nProchain créneau autorisé : {formatting.when(decision.next_allowed_at)}."
+                if decision.next_allowed_at
+                else "\nCe consommateur ne peut pas être appelé."
+            )
+            self.refuse(f"Appel non autorisé maintenant : {reason}.{later}")
+            return
+        self.dialer(f"tel:{detail.phone_e164}")
+        self.panel.timer.start()
+        self.panel.notes.setFocus()
+        self.say(f"Appel de {formatting.format_phone_national(detail.phone_e164)} en cours…")
+
+    def log_outcome(self, disposition: Disposition) -> None:
+        detail = self.current_lead()
+        if detail is None:
+            return
+        needs_requalification = disposition == Disposition.QUALIFIED and detail.qualified_at is None
+        if needs_requalification and not self.requalify():
+            return
+        started_at = self.panel.timer.started_at or self.clock()
+        seconds = self.panel.timer.elapsed()
+        notes = self.panel.notes.toPlainText()
+
+        def save(callback: CallbackRequest | None = None) -> None:
+            self.lead_actions.log_call(detail.id, disposition, started_at, seconds, notes, callback)
+
+        if disposition == Disposition.CALLBACK_REQUESTED:
+            dialog = CallbackDialog(
+                detail.zone, self.clock(), save, consumer_requested=True, parent=self
+            )
+            if dialog.exec() != CallbackDialog.DialogCode.Accepted:
+                return
+        else:
+            try:
+                save()
+            except ActionRefused as refused:
+                self.refuse(refused.message)
+                return
+        self.panel.timer.stop()
+        self.panel.notes.clear()
+        self._taken = None
+        self.say(f"Issue enregistrée : {DISPOSITION_LABELS[disposition]}. F2 : lead suivant.")
+        self.refresh()
+
+    def schedule_callback(self) -> None:
+        detail = self.current_lead()
+        if detail is None:
+            return
+
+        def save(request: CallbackRequest) -> None:
+            self.lead_actions.schedule_callback(detail.id, request)
+
+        dialog = CallbackDialog(
+            detail.zone, self.clock(), save, consumer_requested=False, parent=self
+        )
+        if dialog.exec() == CallbackDialog.DialogCode.Accepted:
+            self.say("Rappel planifié.")
+            self.refresh()
+
+    def requalify(self) -> bool:
+        detail = self.current_lead()
+        if detail is None:
+            return False
+        dialog = RequalificationDialog(
+            detail, lambda form: self.lead_actions.requalify(detail.id, form), self
+        )
+        if dialog.exec() != RequalificationDialog.DialogCode.Accepted:
+            return False
+        self.say("Requalification enregistrée.")
+        self.show_lead(detail.id)
+        return True
+
+    def release(self) -> None:
+        detail = self.current_lead()
+        if detail is None:
+            return
+        try:
+            self.lead_actions.release(detail.id)
+        except ActionRefused as refused:
+            self.refuse(refused.message)
+            return
+        self.say(f"Lead n° {detail.number} libéré pour diffusion.")
+        self.refresh()
+
+    def close_lead(self) -> None:
+        detail = self.current_lead()
+        if detail is None:
+            return
+        dialog = CloseDialog(
+            lambda reason, comment: self.lead_actions.close(detail.id, reason, comment), self
+        )
+        if dialog.exec() == CloseDialog.DialogCode.Accepted:
+            self.say(f"Lead n° {detail.number} clos.")
+            self.refresh()
+
+    def record_opposition(self) -> None:
+        detail = self.current_lead()
+        if detail is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Opposition aux appels",
+            f"{formatting.format_phone_national(detail.phone_e164)} ne sera plus jamais appelé "
+            "par aucune file, et le lead sera clos. Confirmer ?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.lead_actions.record_opposition(detail.id, self.panel.notes.toPlainText())
+        self.say("Opposition enregistrée.")
+        self.refresh()
+
+    def sign_out(self) -> None:
+        self._refresh_timer.stop()
+        self.close()
+        if self._on_sign_out is not None:
+            self._on_sign_out()
