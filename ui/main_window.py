@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar(clock_note)
         self.model.on_loaded = self._update_counts
 
+        self._selecting = False
         self._taken: uuid.UUID | None = None  # the lead last handed out by "next lead"
         self._skipped: set[uuid.UUID] = set()
         self._refresh_timer = QTimer(self)
@@ -281,21 +282,27 @@ class MainWindow(QMainWindow):
         self.act_opposition.setEnabled(detail is not None)
 
     def select_lead(self, lead_id: uuid.UUID) -> None:
+        """Highlight the lead in the table if it is loaded, and show its fresh detail once."""
         row = self.model.row_of(lead_id)
-        if row is None:
-            self.table.clearSelection()
-            self.show_lead(lead_id)
-            return
-        index = self.model.index(row, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)
+        self._selecting = True
+        try:
+            if row is None:
+                self.table.clearSelection()
+            else:
+                index = self.model.index(row, 0)
+                self.table.selectionModel().setCurrentIndex(
+                    index,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.table.scrollTo(index)
+        finally:
+            self._selecting = False
         self.show_lead(lead_id)
 
     def _on_current_row(self, current, _previous) -> None:
+        if self._selecting:
+            return
         row = self.model.lead_at(current.row()) if current.isValid() else None
         if row is not None and (self.panel.detail is None or self.panel.detail.id != row.lead_id):
             self.show_lead(row.lead_id)
@@ -319,14 +326,7 @@ class MainWindow(QMainWindow):
         current = self.panel.detail.id if self.panel.detail else None
         self.model.reload()
         if current is not None:
-            row = self.model.row_of(current)
-            if row is not None:
-                self.table.selectionModel().setCurrentIndex(
-                    self.model.index(row, 0),
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect
-                    | QItemSelectionModel.SelectionFlag.Rows,
-                )
-            self.show_lead(current)
+            self.select_lead(current)
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -351,7 +351,8 @@ class MainWindow(QMainWindow):
         # F2 again on a lead taken with F2 and left without an outcome skips it, until F5.
         if self._taken is not None and self.panel.detail and self.panel.detail.id == self._taken:
             self._skipped.add(self._taken)
-        row = self.reader.next_callable(exclude=self._skipped)
+        self.model.reload()
+        row = self.model.first_callable(self._skipped)
         self._taken = row.lead_id if row else None
         if row is None:
             self.say(
@@ -359,7 +360,6 @@ class MainWindow(QMainWindow):
                 "indique quand chacun le pourra."
             )
             return
-        self.model.reload()
         self.select_lead(row.lead_id)
         self.table.setFocus()
 

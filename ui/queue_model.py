@@ -106,6 +106,19 @@ class QueueTableModel(QAbstractTableModel):
             self._rows.extend(fresh)
             self.endInsertRows()
 
+    def first_callable(self, exclude: set[uuid.UUID], max_pages: int = 50) -> QueueRow | None:
+        """The first loaded row that may be called now, loading more pages if needed."""
+        checked = 0
+        for _ in range(max_pages + 1):
+            for row in self._rows[checked:]:
+                if row.lead_id not in exclude and row.call is not None and row.call.allowed:
+                    return row
+            checked = len(self._rows)
+            if not self.canFetchMore():
+                return None
+            self.fetchMore()
+        return None
+
     # -- access ---------------------------------------------------------------------------
 
     def row_of(self, lead_id: uuid.UUID) -> int | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import phonenumbers
 from faker.providers.person.fr_FR import Provider as FrPerson
 from sqlalchemy import select
 
@@ -181,21 +182,33 @@ OVERSEAS_MOBILE_PREFIXES = {
     "977": "+590690",
     "978": "+590690",
     "972": "+596696",
-    "973": "+594694",
+    "973": "+5946942",
     "974": "+262692",
     "976": "+26263940",
 }
+
+
+def _mainland_mobile_prefixes() -> tuple[str, ...]:
+    """+33 6xx / 7xx blocks that phonenumbers knows as valid mainland mobiles."""
+    prefixes = []
+    for block in range(600, 800):
+        sample = phonenumbers.parse(f"+33{block}123456")
+        region = phonenumbers.region_code_for_number(sample)
+        if phonenumbers.is_valid_number(sample) and region == "FR":
+            prefixes.append(f"+33{block}")
+    return tuple(prefixes)
+
+
+MAINLAND_MOBILE_PREFIXES = _mainland_mobile_prefixes()
 
 
 def _mobile(rng: random.Random, dep: str) -> str:
     """A mobile number of the consumer's territory, valid for phonenumbers, in E.164."""
     prefix = OVERSEAS_MOBILE_PREFIXES.get(dep)
     if prefix is not None:
-        digits = 12 - len(prefix) + 1  # every overseas number here has 12 characters + '+'
+        digits = 13 - len(prefix)  # overseas numbers here have 13 characters with the '+'
         return f"{prefix}{rng.randrange(10**digits):0{digits}d}"
-    if rng.random() < 0.7:
-        return f"+336{rng.randrange(10**8):08d}"
-    return f"+337{rng.choice('5678')}{rng.randrange(10**7):07d}"
+    return f"{rng.choice(MAINLAND_MOBILE_PREFIXES)}{rng.randrange(10**6):06d}"
 
 
 EMAIL_DOMAINS = ("gmail.com", "orange.fr", "free.fr", "sfr.fr", "laposte.net", "hotmail.fr")

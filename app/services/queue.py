@@ -104,7 +104,9 @@ def _lead_rows_query() -> Select[tuple]:
     return select(*_ROW_COLUMNS).join(Category, Category.id == Lead.category_id)
 
 
-def _row(values: Sequence, callback: Callback | None = None) -> QueueRow:
+def _row(
+    values: Sequence, callback_due_at: datetime | None = None, consented: bool = False
+) -> QueueRow:
     (lead_id, number, submitted_at, first, last, phone, postcode, city, dep, category,
      budget, interest, attempts, status, key, form, consent_at, wording) = values  # fmt: skip
     return QueueRow(
@@ -122,8 +124,8 @@ def _row(values: Sequence, callback: Callback | None = None) -> QueueRow:
         attempts=attempts,
         status=LeadStatus(status),
         priority_key=key,
-        callback_due_at=callback.due_at if callback else None,
-        callback_consented=callback.consumer_requested if callback else False,
+        callback_due_at=callback_due_at,
+        callback_consented=consented,
         has_consent_proof=bool(form and consent_at and wording),
     )
 
@@ -167,7 +169,7 @@ class QueueReader:
         self, session: Session, due_before: datetime | None, after: QueueCursor | None, limit: int
     ) -> list[QueueRow]:
         query = (
-            select(*_ROW_COLUMNS, Callback)
+            select(*_ROW_COLUMNS, Callback.due_at, Callback.consumer_requested)
             .join(Category, Category.id == Lead.category_id)
             .join(Callback, Callback.lead_id == Lead.id)
             .where(
@@ -187,7 +189,7 @@ class QueueReader:
                     and_(Callback.due_at == after.sort_value, Lead.id > after.lead_id),
                 )
             )
-        return [_row(values[:-1], values[-1]) for values in session.execute(query)]
+        return [_row(values[:-2], values[-2], values[-1]) for values in session.execute(query)]
 
     def _priority_rows(
         self, session: Session, status: LeadStatus, after: QueueCursor | None, limit: int
@@ -242,11 +244,25 @@ class QueueReader:
                 status = LeadStatus.QUALIFIED
             else:
                 status = LeadStatus.TO_QUALIFY
-            query = select(func.count()).select_from(Lead).where(Lead.status == status)
-            total = session.scalar(query) or 0
+            total = session.scalar(
+                select(func.count()).select_from(Lead).where(Lead.status == status)
+            )
             if view == QueueView.CALL_QUEUE:
-                total += len(self._callback_rows(session, self._clock(), None, 1000))
-            return total
+                total += (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(Callback)
+                        .join(Lead, Lead.id == Callback.lead_id)
+                        .where(
+                            Lead.status == LeadStatus.CALLBACK,
+                            Callback.status == CallbackStatus.PENDING,
+                            Callback.deleted.is_(False),
+                            Callback.due_at <= self._clock(),
+                        )
+                    )
+                    or 0
+                )
+            return total or 0
 
     def next_callable(
         self, exclude: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(), max_pages: int = 50
