@@ -49,25 +49,25 @@ class CallbackDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Planifier un rappel")
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(600)
         self._zone = zone
         self._save = save
         self._suggested: datetime | None = None
         layout = QVBoxLayout(self)
         local_now = now.astimezone(zone.timezone)
-        layout.addWidget(
-            QLabel(
-                f"Heure du consommateur : <b>{local_now:%H:%M}</b> ({zone.timezone.key}). "
-                "Le créneau se saisit dans son fuseau."
-            )
+        intro = QLabel(
+            f"Heure du consommateur : <b>{local_now:%H:%M}</b> ({zone.timezone.key}). "
+            "Le créneau se saisit dans son fuseau."
         )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
 
         self.form = ValidatedForm()
         self.when = QDateTimeEdit(to_qdatetime(now + timedelta(hours=1), zone))
         self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
         self.when.setCalendarPopup(True)
         self.form.add_field("Rappeler le", "due_at", self.when)
-        self.requested = QCheckBox("Le consommateur a demandé ce créneau (consentement exprès)")
+        self.requested = QCheckBox("Créneau demandé par le consommateur (consentement exprès)")
         self.requested.setChecked(consumer_requested)
         self.form.add_field("", "consumer_requested", self.requested)
         self.note = QLineEdit()

@@ -84,7 +84,7 @@ class CallTimer:
         return max(0, int((self._clock() - self.started_at).total_seconds()))
 
     def _tick(self) -> None:
-        self._label.setText(f"📞 Appel en cours : {formatting.duration(self.elapsed())}")
+        self._label.setText(f"Appel en cours : {formatting.duration(self.elapsed())}")
 
 
 class LeadPanel(QScrollArea):

@@ -393,58 +393,50 @@ class DemoGenerator:
         return d.chief_town_postcode, d.chief_town
 
     def _journey(self, submitted: datetime, description: str) -> tuple[list[tuple], int]:
+        """The consumer's visits before the request, laid out backwards from the submission."""
         rng = self.rng
-        events: list[tuple] = []
-        steps: list[JourneyStep] = []
-        t = submitted - timedelta(minutes=rng.randint(3, 40))
-        returns = rng.choices((0, 1, 2), (70, 22, 8))[0]
-        if returns:
-            first = submitted - timedelta(days=rng.randint(1, 12))
-            events.append(
-                (first, JourneyEventKind.LANDING, "Arrivée depuis un moteur de recherche", 0, False)
-            )
-            for _ in range(returns):
-                events.append(
-                    (
-                        first + timedelta(hours=rng.randint(2, 60)),
-                        JourneyEventKind.RETURN_VISIT,
-                        "Retour sur le site",
-                        0,
-                        False,
-                    )
-                )
-                steps.append(JourneyStep(JourneyEventKind.RETURN_VISIT))
-        else:
-            events.append(
-                (
-                    t,
-                    JourneyEventKind.LANDING,
-                    rng.choice(
-                        ("Annonce Google", "Recherche naturelle", "Site partenaire", "Newsletter")
-                    ),
-                    0,
-                    False,
-                )
-            )
+        last_visit: list[tuple[JourneyEventKind, str, int, bool]] = []
         for _ in range(rng.choices((0, 1, 2, 3), (55, 25, 14, 6))[0]):
-            t += timedelta(seconds=rng.randint(20, 240))
-            events.append((t, JourneyEventKind.CONTENT_VIEW, rng.choice(CONTENT_PAGES), 0, False))
-            steps.append(JourneyStep(JourneyEventKind.CONTENT_VIEW))
+            page = rng.choice(CONTENT_PAGES)
+            last_visit.append((JourneyEventKind.CONTENT_VIEW, page, rng.randint(20, 240), False))
         careless = rng.random() < 0.12
         for index, step in enumerate(FORM_STEPS):
             optional = index == 2
             if optional and (careless or rng.random() < 0.6):
                 continue
             seconds = rng.randint(3, 8) if careless else rng.randint(15, 200)
-            t += timedelta(seconds=seconds)
-            events.append((t, JourneyEventKind.FORM_STEP, step, seconds, optional))
-            steps.append(JourneyStep(JourneyEventKind.FORM_STEP, seconds, optional))
-        if not careless and rng.random() < 0.15:
-            events.append((t, JourneyEventKind.PHOTO_UPLOAD, "Photo du chantier", 0, False))
-            steps.append(JourneyStep(JourneyEventKind.PHOTO_UPLOAD))
+            last_visit.append((JourneyEventKind.FORM_STEP, step, seconds, optional))
+            if optional and rng.random() < 0.4:
+                last_visit.append((JourneyEventKind.PHOTO_UPLOAD, "Photo du chantier", 10, False))
+
+        events: list[tuple] = []
+        t = submitted
+        for kind, label, seconds, optional in reversed(last_visit):
+            t -= timedelta(seconds=seconds)
+            shown = seconds if kind == JourneyEventKind.FORM_STEP else 0
+            events.append((t, kind, label, shown, optional))
+        events.reverse()
+        arrival = t - timedelta(seconds=rng.randint(5, 120))
+        returns = rng.choices((0, 1, 2), (70, 22, 8))[0]
+        channel = rng.choice(
+            ("Annonce Google", "Recherche naturelle", "Site partenaire", "Newsletter")
+        )
+        earlier: list[tuple] = []
+        if returns:
+            first = arrival - timedelta(days=rng.randint(1, 12), minutes=rng.randint(0, 600))
+            earlier.append((first, JourneyEventKind.LANDING, channel, 0, False))
+            span = (arrival - first).total_seconds()
+            for offset in sorted(rng.uniform(0.2, 0.9) * span for _ in range(returns - 1)):
+                at = first + timedelta(seconds=offset)
+                earlier.append((at, JourneyEventKind.RETURN_VISIT, "Retour sur le site", 0, False))
+            earlier.append((arrival, JourneyEventKind.RETURN_VISIT, "Retour sur le site", 0, False))
+        else:
+            earlier.append((arrival, JourneyEventKind.LANDING, channel, 0, False))
+        events = earlier + events
         events.append(
             (submitted, JourneyEventKind.FORM_SUBMIT, "Demande de devis envoyée", 0, False)
         )
+        steps = [JourneyStep(kind, seconds, optional) for _, kind, _, seconds, optional in events]
         return events, interest_score(steps, description)
 
     def generate(self, n_leads: int, batch: int = 20_000) -> DemoSummary:
