@@ -15,6 +15,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.clock import Clock, utc_now
+from app.settings import SETTINGS_FILE_NAME, InvalidSettings, Settings, load_settings
 from app.workspace import Workspace, default_workspace_path
 from ui.demo_clock import clock_in_calling_hours
 from ui.main_window import MainWindow
@@ -60,6 +61,20 @@ def _install_translations(app: QApplication) -> None:
         app.installTranslator(translator)
 
 
+def _settings_for(workspace: Workspace) -> Settings:
+    path = workspace.path.parent / SETTINGS_FILE_NAME
+    try:
+        return load_settings(path)
+    except InvalidSettings as error:
+        log.warning("invalid settings file %s: %s", path, error)
+        QMessageBox.warning(
+            None,
+            "Paramètres",
+            f"{error}\nLes valeurs par défaut (règles légales) sont utilisées.",
+        )
+        return Settings()
+
+
 def _dial(url: str) -> bool:
     return QDesktopServices.openUrl(QUrl(url))
 
@@ -68,12 +83,18 @@ class Session:
     """Sign-in, main window, sign-out, sign-in again: one workstation session at a time."""
 
     def __init__(
-        self, workspace: Workspace, clock: Clock, clock_note: str, demo_user: str | None
+        self,
+        workspace: Workspace,
+        clock: Clock,
+        clock_note: str,
+        demo_user: str | None,
+        settings: Settings,
     ) -> None:
         self.workspace = workspace
         self.clock = clock
         self.clock_note = clock_note
         self.demo_user = demo_user
+        self.settings = settings
         self.window: MainWindow | None = None
 
     def sign_in(self) -> bool:
@@ -88,6 +109,7 @@ class Session:
             _dial,
             on_sign_out=self._signed_out,
             clock_note=self.clock_note,
+            settings=self.settings,
         )
         self.window.show()
         return True
@@ -120,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     if workspace is None:
         return 1
     clock, note = clock_in_calling_hours() if args.demo_clock else (utc_now, "")
-    session = Session(workspace, clock, note, args.demo_user)
+    session = Session(workspace, clock, note, args.demo_user, _settings_for(workspace))
     if not session.sign_in():
         return 0
     app.setQuitOnLastWindowClosed(True)

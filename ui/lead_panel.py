@@ -113,6 +113,7 @@ class LeadPanel(QScrollArea):
         call_layout.addWidget(self.timer_label)
         self.timer = CallTimer(self.timer_label, clock)
         self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)
         self.notes.setPlaceholderText("Notes d'appel (enregistrées avec l'issue)")
         self.notes.setFixedHeight(60)
         call_layout.addWidget(self.notes)

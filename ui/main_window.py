@@ -29,6 +29,7 @@ from app.services.auth import StaffMember
 from app.services.lead_actions import CallbackRequest, LeadActions
 from app.services.lead_detail import LeadDetail, load_lead_detail
 from app.services.queue import QueueReader, QueueView
+from app.settings import Settings
 from app.workspace import Workspace
 from ui import formatting
 from ui.callback_dialog import CallbackDialog
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         dialer: Dialer,
         on_sign_out: Callable[[], None] | None = None,
         clock_note: str = "",
+        settings: Settings | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
@@ -74,8 +76,11 @@ class MainWindow(QMainWindow):
         self.clock = clock
         self.dialer = dialer
         self._on_sign_out = on_sign_out
-        self.reader = QueueReader(workspace.sessions, clock)
-        self.lead_actions = LeadActions(workspace.sessions, clock, user)
+        self.settings = settings or Settings()
+        self.reader = QueueReader(workspace.sessions, clock, self.settings.calling)
+        self.lead_actions = LeadActions(
+            workspace.sessions, clock, user, self.settings.calling, self.settings.queue
+        )
         self.setWindowTitle(f"CRM Leads – Qualification – {user.display_name}")
         self.resize(1400, 860)
 
@@ -258,7 +263,11 @@ class MainWindow(QMainWindow):
             self.count_label.setText(f"{VIEW_LABELS[self.model.view]} : {total} lead(s)")
 
     def show_lead(self, lead_id: uuid.UUID | None) -> None:
-        detail = load_lead_detail(self.workspace.sessions, lead_id, self.clock) if lead_id else None
+        detail = (
+            load_lead_detail(self.workspace.sessions, lead_id, self.clock, self.settings.calling)
+            if lead_id
+            else None
+        )
         self.panel.show_detail(detail)
         self._update_action_state()
 

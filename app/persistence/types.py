@@ -40,4 +40,5 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def sqlite_timestamp(value: datetime) -> str:
     """The text SQLAlchemy stores for a UTCDateTime on SQLite (used by bulk loaders)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return f"{utc.isoformat(' ')[:19]}.{utc.microsecond:06d}"

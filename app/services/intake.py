@@ -17,7 +17,12 @@ from app.domain.enums import DesiredStart, JourneyEventKind, LeadStatus
 from app.domain.postcodes import departement_for_postcode, normalize_postcode
 from app.persistence.models import Category, JourneyEvent, Lead, LeadStatusChange, Sector, Site
 from app.policy.interest import JourneyStep, interest_score
-from app.policy.queue_rules import enters_qualification_queue, priority_key
+from app.policy.queue_rules import (
+    DEFAULT_QUEUE_POLICY,
+    QueuePolicy,
+    enters_qualification_queue,
+    priority_key,
+)
 from app.services.queue import search_name_key
 
 
@@ -52,7 +57,9 @@ class LeadSubmission:
     journey: tuple[JourneyInput, ...] = field(default_factory=tuple)
 
 
-def register_lead(session: Session, submission: LeadSubmission) -> Lead:
+def register_lead(
+    session: Session, submission: LeadSubmission, policy: QueuePolicy = DEFAULT_QUEUE_POLICY
+) -> Lead:
     """Validate and store a new lead with its journey; it enters the queue or is released."""
     phone = normalize_phone(submission.phone)
     postcode = normalize_postcode(submission.postcode)
@@ -95,7 +102,9 @@ def register_lead(session: Session, submission: LeadSubmission) -> Lead:
         consent_wording_version=submission.consent_wording_version,
         status=LeadStatus.TO_QUALIFY if to_qualify else LeadStatus.RELEASED,
         interest_score=score,
-        priority_key=priority_key(submission.submitted_at, submission.budget_cents, score, 0),
+        priority_key=priority_key(
+            submission.submitted_at, submission.budget_cents, score, 0, policy
+        ),
         call_attempt_count=0,
     )
     session.add(lead)

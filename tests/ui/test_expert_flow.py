@@ -177,3 +177,24 @@ def test_no_callable_lead_says_so(qtbot, window, clock, expert: StaffMember) -> 
     clock.advance(days=4)  # Saturday
     press(qtbot, window, Qt.Key.Key_F2)
     assert "Aucun lead" in window.statusBar().currentMessage()
+
+
+def test_window_applies_the_configured_rules(
+    qtbot, workspace, clock, expert, leads, monkeypatch
+) -> None:
+    from datetime import time
+
+    from app.policy.calling_rules import CallingRules
+    from app.settings import Settings
+
+    morning_only = Settings(calling=CallingRules(calling_windows=((time(9), time(11)),)))
+    dialed: list[str] = []
+    win = MainWindow(workspace, expert, clock, dialed.append, settings=morning_only)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.select_lead(leads[0])  # 11:00 in Paris: the configured window has just closed
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    press(qtbot, win, Qt.Key.Key_F3)
+    assert dialed == [] and "Hors horaires légaux" in warnings[0]

@@ -1,0 +1,130 @@
+"""Named settings with the legal and business defaults, optionally overridden by a TOML file.
+
+The file (settings.toml beside the workspace) only lists what differs from the defaults:
+
+    [calling]                       # art. D.223-9 code de la consommation
+    calling_weekdays = [1, 2, 3, 4, 5]          # ISO weekday numbers, Monday = 1
+    calling_windows = [["10:00", "13:00"], ["14:00", "20:00"]]
+    max_attempts_per_period = 4
+    attempts_period_days = 30
+    refusal_quiet_days = 60
+    consented_slot_tolerance_minutes = 30
+
+    [queue]
+    freshness_half_life_hours = 24
+    reference_budget_eur = 15000
+    min_value_factor = 0.5
+    max_value_factor = 4.0
+    retry_factor = 0.5
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+
+from app.policy.calling_rules import CallingRules
+from app.policy.queue_rules import QueuePolicy
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE_NAME = "settings.toml"
+
+
+class InvalidSettings(ValueError):
+    """The settings file cannot be used; the message is French, for the user."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    calling: CallingRules = field(default_factory=CallingRules)
+    queue: QueuePolicy = field(default_factory=QueuePolicy)
+
+
+def _clock_time(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _calling_rules(values: dict[str, Any]) -> CallingRules:
+    base = CallingRules()
+    known = {
+        "calling_weekdays",
+        "calling_windows",
+        "max_attempts_per_period",
+        "attempts_period_days",
+        "refusal_quiet_days",
+        "consented_slot_tolerance_minutes",
+    }
+    unknown = set(values) - known
+    if unknown:
+        raise InvalidSettings(f"Paramètres d'appel inconnus : {', '.join(sorted(unknown))}.")
+    weekdays = values.get("calling_weekdays")
+    windows = values.get("calling_windows")
+    rules = CallingRules(
+        calling_weekdays=(
+            frozenset(int(day) - 1 for day in weekdays) if weekdays else base.calling_weekdays
+        ),
+        calling_windows=(
+            tuple((_clock_time(a), _clock_time(b)) for a, b in windows)
+            if windows
+            else base.calling_windows
+        ),
+        max_attempts_per_period=int(
+            values.get("max_attempts_per_period", base.max_attempts_per_period)
+        ),
+        attempts_period_days=int(values.get("attempts_period_days", base.attempts_period_days)),
+        refusal_quiet_days=int(values.get("refusal_quiet_days", base.refusal_quiet_days)),
+        consented_slot_tolerance=timedelta(
+            minutes=int(
+                values.get(
+                    "consented_slot_tolerance_minutes",
+                    base.consented_slot_tolerance.total_seconds() // 60,
+                )
+            )
+        ),
+    )
+    if not rules.calling_weekdays <= set(range(7)) or not rules.calling_weekdays:
+        raise InvalidSettings("calling_weekdays : des jours de 1 (lundi) à 7 (dimanche).")
+    if any(start >= end for start, end in rules.calling_windows):
+        raise InvalidSettings("calling_windows : chaque plage doit finir après son début.")
+    if min(rules.max_attempts_per_period, rules.attempts_period_days) < 1:
+        raise InvalidSettings("Le plafond d'appels et sa période doivent être positifs.")
+    return rules
+
+
+def _queue_policy(values: dict[str, Any]) -> QueuePolicy:
+    budget = values.pop("reference_budget_eur", None)
+    try:
+        policy = QueuePolicy(
+            **{k: float(v) for k, v in values.items()},
+            **({"reference_budget_cents": int(budget) * 100} if budget is not None else {}),
+        )
+    except TypeError as exc:
+        raise InvalidSettings(f"Paramètre de file inconnu : {exc}.") from exc
+    if policy.freshness_half_life_hours <= 0 or policy.reference_budget_cents <= 0:
+        raise InvalidSettings("La demi-vie et le budget de référence doivent être positifs.")
+    return policy
+
+
+def load_settings(path: Path) -> Settings:
+    """The defaults, with what the file at `path` overrides (no file: the defaults)."""
+    if not path.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        settings = Settings(
+            calling=_calling_rules(dict(data.get("calling", {}))),
+            queue=_queue_policy(dict(data.get("queue", {}))),
+        )
+    except InvalidSettings:
+        raise
+    except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
+        raise InvalidSettings(f"Fichier de paramètres illisible ({path.name}) : {exc}") from exc
+    if settings != Settings():
+        log.warning("settings overridden by %s: %s", path, settings)
+    return settings

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.settings import InvalidSettings, Settings, load_settings
+
+
+def test_no_file_gives_the_legal_defaults(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "settings.toml")
+    assert settings == Settings()
+    assert settings.calling.max_attempts_per_period == 4
+    assert settings.calling.refusal_quiet_days == 60
+    assert settings.calling.calling_windows == ((time(10), time(13)), (time(14), time(20)))
+
+
+def test_file_overrides_named_settings(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        "[calling]\nmax_attempts_per_period = 3\ncalling_weekdays = [1, 2, 3, 4]\n"
+        'calling_windows = [["10:30", "12:30"]]\nconsented_slot_tolerance_minutes = 15\n'
+        "[queue]\nfreshness_half_life_hours = 12\nreference_budget_eur = 20000\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(path)
+    assert settings.calling.max_attempts_per_period == 3
+    assert settings.calling.calling_weekdays == frozenset({0, 1, 2, 3})
+    assert settings.calling.calling_windows == ((time(10, 30), time(12, 30)),)
+    assert settings.calling.consented_slot_tolerance == timedelta(minutes=15)
+    assert settings.calling.refusal_quiet_days == 60
+    assert settings.queue.freshness_half_life_hours == 12
+    assert settings.queue.reference_budget_cents == 2_000_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[calling]\nmax_attempts = 3\n",
+        '[calling]\ncalling_windows = [["14:00", "10:00"]]\n',
+        "[calling]\ncalling_weekdays = [8]\n",
+        "[queue]\nhalf_life = 3\n",
+        "not toml = = =",
+    ],
+)
+def test_bad_files_are_refused_with_a_message(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidSettings) as error:
+        load_settings(path)
+    assert str(error.value)
