@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,6 +22,7 @@ from app.domain.errors import ActionRefused, FieldErrors
 from app.domain.postcodes import ConsumerZone
 from app.services.lead_actions import CallbackRequest, SlotRefused
 from ui import formatting
+from ui.dialog_parts import dialog_buttons, error_line
 from ui.validated_form import ValidatedForm
 
 
@@ -75,10 +75,7 @@ class CallbackDialog(QDialog):
         self.form.add_field("Preuve de la demande", "consent_note", self.note)
         layout.addLayout(self.form)
 
-        self.refusal = QLabel()
-        self.refusal.setWordWrap(True)
-        self.refusal.setStyleSheet("color: #b00020;")
-        self.refusal.hide()
+        self.refusal = error_line()
         row = QHBoxLayout()
         row.addWidget(self.refusal, 1)
         self.use_suggestion = QPushButton("Utiliser ce créneau")
@@ -87,13 +84,7 @@ class CallbackDialog(QDialog):
         row.addWidget(self.use_suggestion)
         layout.addLayout(row)
 
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Planifier")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, "Planifier", self.submit)
         layout.addWidget(buttons)
 
     def set_slot(self, at: datetime) -> None:

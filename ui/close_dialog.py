@@ -7,8 +7,6 @@ from collections.abc import Callable
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -16,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.enums import CLOSE_REASON_LABELS, CloseReason
 from app.domain.errors import ActionRefused
+from ui.dialog_parts import dialog_buttons, error_line
 from ui.validated_form import ValidatedForm
 
 
@@ -36,17 +35,9 @@ class CloseDialog(QDialog):
         self.comment = QLineEdit()
         self.form.add_field("Commentaire", "comment", self.comment)
         layout.addLayout(self.form)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.hide()
+        self.error = error_line()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Clôturer")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, "Clôturer", self.submit)
         layout.addWidget(buttons)
 
     def submit(self) -> None:

@@ -40,7 +40,8 @@ from ui.requalification_dialog import RequalificationDialog
 
 log = logging.getLogger(__name__)
 
-Dialer = Callable[[str], object]
+# Opens a tel: link with the workstation's softphone; False when nothing handles tel: links.
+Dialer = Callable[[str], bool]
 
 VIEW_LABELS = {
     QueueView.CALL_QUEUE: "File d'appel",
@@ -390,10 +391,14 @@ class MainWindow(QMainWindow):
             )
             self.refuse(f"Appel non autorisé maintenant : {reason}.{later}")
             return
-        self.dialer(f"tel:{detail.phone_e164}")
+        number = formatting.format_phone_national(detail.phone_e164)
+        dialed = self.dialer(f"tel:{detail.phone_e164}")
         self.panel.timer.start()
         self.panel.notes.setFocus()
-        self.say(f"Appel de {formatting.format_phone_national(detail.phone_e164)} en cours…")
+        if dialed:
+            self.say(f"Appel du {number} en cours…")
+        else:
+            self.say(f"Aucun logiciel de téléphonie n'ouvre les liens tel: : composez le {number}.")
 
     def log_outcome(self, disposition: Disposition) -> None:
         detail = self.current_lead()

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -20,6 +19,7 @@ from app.domain.enums import DESIRED_START_LABELS, DesiredStart
 from app.domain.errors import ActionRefused, FieldErrors
 from app.services.lead_actions import RequalificationForm
 from app.services.lead_detail import LeadDetail
+from ui.dialog_parts import dialog_buttons, error_line
 from ui.formatting import format_euros, format_phone_national
 from ui.validated_form import ValidatedForm
 
@@ -75,17 +75,9 @@ class RequalificationDialog(QDialog):
         self.form.add_field("Note", "note", self.note)
         layout.addLayout(self.form)
 
-        self.general_error = QLabel()
-        self.general_error.setStyleSheet("color: #b00020;")
-        self.general_error.hide()
+        self.general_error = error_line()
         layout.addWidget(self.general_error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("Enregistrer")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, "Enregistrer", self.submit)
         layout.addWidget(buttons)
 
     def typed_form(self) -> RequalificationForm:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -16,6 +15,7 @@ from app.domain.enums import ROLE_LABELS
 from app.domain.errors import ActionRefused
 from app.services.auth import StaffMember, active_staff, sign_in
 from app.workspace import Workspace
+from ui.dialog_parts import dialog_buttons
 from ui.validated_form import ValidatedForm
 
 
@@ -55,13 +55,7 @@ class SignInDialog(QDialog):
         if password:
             hint = QLabel("<i>Espace de démonstration : mot de passe « demo » pour tous.</i>")
             layout.addWidget(hint)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Se connecter")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Quitter")
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, "Se connecter", self.submit, "Quitter")
         layout.addWidget(buttons)
         self.password.setFocus()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from ui.dialog_parts import ERROR_COLOUR
+
 
 class ValidatedForm(QFormLayout):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -19,7 +21,7 @@ class ValidatedForm(QFormLayout):
         column.addWidget(widget)
         error = QLabel()
         error.setObjectName(f"error_{key}")
-        error.setStyleSheet("color: #b00020; font-size: 11px;")
+        error.setStyleSheet(f"color: {ERROR_COLOUR}; font-size: 11px;")
         error.setWordWrap(True)
         error.hide()
         column.addWidget(error)
@@ -37,7 +39,7 @@ class ValidatedForm(QFormLayout):
                 continue
             label.setText(message)
             label.show()
-            self._fields[key].setStyleSheet("border: 1px solid #b00020;")
+            self._fields[key].setStyleSheet(f"border: 1px solid {ERROR_COLOUR};")
             first = first or self._fields[key]
         if first is not None:
             first.setFocus()

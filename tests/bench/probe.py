@@ -52,7 +52,7 @@ def main() -> None:
     workspace = open_workspace(workspace_path)
     user = sign_in(workspace.sessions, "expert1", "demo")
     clock, _ = clock_in_calling_hours()
-    main_window = MainWindow(workspace, user, clock, lambda _url: None)
+    main_window = MainWindow(workspace, user, clock, lambda _url: True)
     main_window.show()
     app.processEvents()
     start_ms = ms(time.perf_counter() - STARTED)

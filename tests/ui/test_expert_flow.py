@@ -42,7 +42,7 @@ def leads(workspace, clock) -> list:
 @pytest.fixture
 def window(qtbot, workspace, clock, expert, leads) -> MainWindow:
     dialed: list[str] = []
-    win = MainWindow(workspace, expert, clock, dialed.append)
+    win = MainWindow(workspace, expert, clock, lambda url: dialed.append(url) or True)
     win.dialed = dialed  # type: ignore[attr-defined]
     qtbot.addWidget(win)
     win.show()
@@ -189,7 +189,9 @@ def test_window_applies_the_configured_rules(
 
     morning_only = Settings(calling=CallingRules(calling_windows=((time(9), time(11)),)))
     dialed: list[str] = []
-    win = MainWindow(workspace, expert, clock, dialed.append, settings=morning_only)
+    win = MainWindow(
+        workspace, expert, clock, lambda url: dialed.append(url) or True, settings=morning_only
+    )
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
@@ -198,3 +200,16 @@ def test_window_applies_the_configured_rules(
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
     press(qtbot, win, Qt.Key.Key_F3)
     assert dialed == [] and "Hors horaires légaux" in warnings[0]
+
+
+def test_call_without_softphone_says_to_dial_by_hand(
+    qtbot, workspace, clock, expert, leads
+) -> None:
+    win = MainWindow(workspace, expert, clock, lambda _url: False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    press(qtbot, win, Qt.Key.Key_F2)
+    press(qtbot, win, Qt.Key.Key_F3)
+    assert "composez le 06 12 34 56 78" in win.statusBar().currentMessage()
+    assert win.panel.timer.started_at == clock()
