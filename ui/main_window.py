@@ -332,7 +332,6 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def refresh(self) -> None:
-        self._taken = None if self._taken in self._skipped else self._taken
         current = self.panel.detail.id if self.panel.detail else None
         self.model.reload()
         if current is not None:

@@ -37,7 +37,7 @@ def ask_what_to_do(error: WorkspaceError, parent: QWidget | None = None) -> Choi
         )
     create = box.addButton("Créer un espace de démonstration", QMessageBox.ButtonRole.AcceptRole)
     other = box.addButton("Ouvrir un autre fichier…", QMessageBox.ButtonRole.ActionRole)
-    quit_button = box.addButton("Quitter", QMessageBox.ButtonRole.RejectRole)
+    box.addButton("Quitter", QMessageBox.ButtonRole.RejectRole)
     if error.problem == WorkspaceProblem.TOO_NEW:
         create.hide()
     box.exec()
@@ -46,7 +46,6 @@ def ask_what_to_do(error: WorkspaceError, parent: QWidget | None = None) -> Choi
         return Choice.CREATE_NEW
     if clicked is other:
         return Choice.OPEN_OTHER
-    del quit_button
     return Choice.QUIT
 
 

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
@@ -264,14 +264,13 @@ class LeadActions:
 
     def _unanswered_attempts(self, session: Session, lead: Lead) -> int:
         session.flush()
-        return len(
-            session.scalars(
-                select(CallAttempt.id).where(
-                    CallAttempt.lead_id == lead.id,
-                    CallAttempt.disposition == Disposition.UNREACHABLE,
-                )
-            ).all()
+        count = session.scalar(
+            select(func.count()).where(
+                CallAttempt.lead_id == lead.id,
+                CallAttempt.disposition == Disposition.UNREACHABLE,
+            )
         )
+        return count or 0
 
     def schedule_callback(self, lead_id: uuid.UUID, request: CallbackRequest) -> None:
         now = self._clock()
