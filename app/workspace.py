@@ -111,8 +111,9 @@ def open_workspace(path: Path) -> Workspace:
     return Workspace(path, engine, make_session_factory(engine))
 
 
-def create_workspace(path: Path) -> Workspace:
-    """A new, empty workspace with the current schema and the reference data."""
+def create_workspace(path: Path, reference_data: bool = True) -> Workspace:
+    """A new, empty workspace with the current schema and (unless it will come from the
+    central server by sync) the reference data."""
     from app.services.reference_data import install_reference_data
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +122,7 @@ def create_workspace(path: Path) -> Workspace:
     engine = make_engine(sqlite_url(path))
     migrate(engine)
     workspace = Workspace(path, engine, make_session_factory(engine))
-    with workspace.sessions.begin() as session:
-        install_reference_data(session)
+    if reference_data:
+        with workspace.sessions.begin() as session:
+            install_reference_data(session)
     return workspace

@@ -1,7 +1,9 @@
 """SQLAlchemy models of the workstation (and, later, server) database.
 
 Every synced table carries the columns of `SyncedRow`: a UUID born where the record is,
-created/updated times, a tombstone flag and the server sequence it was last seen at.
+created/updated times, a tombstone flag, the server sequence it was last seen at, and the
+hybrid-logical-clock stamps that field-level merge compares (`hlc` for the row as created,
+`field_clocks` for fields edited since, as JSON {field: [hlc, user id]}).
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ class SyncedRow:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    server_seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    server_seq: Mapped[int | None] = mapped_column(BigInteger, default=None, index=True)
+    hlc: Mapped[str] = mapped_column(String(40), default="")
+    field_clocks: Mapped[str] = mapped_column(Text, default="{}")
 
 
 class User(SyncedRow, Base):
@@ -226,3 +230,58 @@ class Opposition(SyncedRow, Base):
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id"), default=None)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SyncConflict(SyncedRow, Base):
+    """Two concurrent edits of one field: the server kept `winner_value`, this keeps the other.
+
+    Values are JSON text. Made by the server, resolved by a person on a workstation.
+    """
+
+    __tablename__ = "sync_conflicts"
+    __table_args__ = (Index("ix_sync_conflicts_row", "table_name", "row_id"),)
+
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    field: Mapped[str] = mapped_column(String(60))
+    winner_value: Mapped[str] = mapped_column(Text)
+    winner_hlc: Mapped[str] = mapped_column(String(40))
+    winner_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    loser_value: Mapped[str] = mapped_column(Text)
+    loser_hlc: Mapped[str] = mapped_column(String(40))
+    loser_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    # "field": same field edited twice; "deleted": an edit that arrived for a deleted row.
+    kind: Mapped[str] = mapped_column(String(12), default="field")
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class OutboxEntry(Base):
+    """A local edit waiting for the server, written in the same transaction as the edit."""
+
+    __tablename__ = "sync_outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    op_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(8))  # insert / update / delete
+    hlc: Mapped[str] = mapped_column(String(40))
+    # JSON {field: value} of what was written, and {field: hlc} of what the edit replaced.
+    fields: Mapped[str] = mapped_column(Text)
+    base_clocks: Mapped[str] = mapped_column(Text, default="{}")
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Set when the server refused the edit: it stays here, shown to the user, never resent.
+    rejected_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class SyncState(Base):
+    """Workstation sync bookkeeping: pull cursor, node id, last clock, server schema."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
@@ -132,11 +132,16 @@ class LeadActions:
     def _finish_pending_callbacks(
         self, session: Session, lead: Lead, now: datetime, status: CallbackStatus
     ) -> None:
-        session.execute(
-            update(Callback)
-            .where(Callback.lead_id == lead.id, Callback.status == CallbackStatus.PENDING)
-            .values(status=status, completed_at=now, updated_at=now)
+        # Through the ORM, not a bulk UPDATE: each change must reach the sync outbox.
+        pending = session.scalars(
+            select(Callback).where(
+                Callback.lead_id == lead.id, Callback.status == CallbackStatus.PENDING
+            )
         )
+        for callback in pending:
+            callback.status = status
+            callback.completed_at = now
+            callback.updated_at = now
 
     def _pending_callback(self, session: Session, lead: Lead) -> Callback | None:
         return session.scalar(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,28 +13,14 @@ from sqlalchemy import inspect, text
 from app.persistence.database import current_revision, head_revision, make_engine, migrate
 from app.persistence.models import Base, Site
 from app.workspace import WorkspaceError, WorkspaceProblem, create_workspace, open_workspace
+from tests.databases import database_params, empty_engine, reset_database
 
 
-def database_urls() -> list:
-    params = [pytest.param("sqlite", id="sqlite")]
-    for name, var in (("postgresql", "CRM_TEST_POSTGRES_URL"), ("mariadb", "CRM_TEST_MARIADB_URL")):
-        url = os.environ.get(var)
-        marks = [] if url else [pytest.mark.skip(reason=f"{var} not set: no {name} to test on")]
-        params.append(pytest.param(url or name, id=name, marks=marks))
-    return params
-
-
-@pytest.fixture(params=database_urls())
+@pytest.fixture(params=database_params())
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}" if request.param == "sqlite" else request.param
-    engine = make_engine(url)
-    Base.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine = empty_engine(request.param, tmp_path)
     yield engine
-    Base.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    reset_database(engine)
     engine.dispose()
 
 

@@ -1,0 +1,46 @@
+"""`python -m server`: run the central server with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+import uvicorn
+
+from app.persistence.database import make_engine
+from server.config import ServerConfig
+from server.persistence.database import migrate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serveur central du CRM")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default: embedded SQLite)")
+    args = parser.parse_args()
+    if args.database_url:
+        os.environ["CRM_SERVER_DATABASE_URL"] = args.database_url
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    config = ServerConfig.from_environment()
+    if config.database_url.startswith("sqlite:///"):
+        Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    engine = make_engine(config.database_url)
+    migrate(engine)
+    engine.dispose()
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""The central server's HTTP API (FastAPI). Stateless: everything lives in the database.
+
+No `from __future__ import annotations` here: FastAPI reads the endpoint annotations at
+run time, and they refer to names local to create_app.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+import orjson
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import utc_now
+from app.domain.enums import Role
+from server import auth
+from server.config import ServerConfig
+from server.persistence.database import server_engines, session_factory
+from server.pull import read_page
+from server.push import Operation, apply_push
+from server.scope import UserScope
+from server.sequence import stamp_changes
+from sync.hlc import Stamp
+from sync.schema import SCHEMA_VERSION, set_field_clock
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+OUTDATED = (
+    "Cette version du poste de travail est trop ancienne pour le serveur : "
+    "installez la mise à jour avant de synchroniser."
+)
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+class SignIn(BaseModel):
+    username: str
+    password: str
+
+
+class PushedOperation(BaseModel):
+    op: uuid.UUID
+    table: str
+    id: uuid.UUID
+    kind: str
+    hlc: str
+    fields: dict[str, Any]
+    base: dict[str, str] = {}
+
+
+class Push(BaseModel):
+    batch: uuid.UUID
+    ops: list[PushedOperation]
+
+
+def server_stamp(now: datetime) -> str:
+    return str(Stamp(int(now.timestamp() * 1000), 0, "server"))
+
+
+def create_app(config: ServerConfig | None = None) -> FastAPI:
+    config = config or ServerConfig.from_environment()
+    state: dict[str, sessionmaker[Session]] = {}
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        # Migrations run once before the workers start (python -m server), never per worker.
+        writer, reader = server_engines(config.database_url)
+        state["write"], state["read"] = session_factory(writer), session_factory(reader)
+        yield
+        writer.dispose()
+        reader.dispose()
+
+    api = FastAPI(title="CRM leads", lifespan=lifespan, default_response_class=JSONResponse)
+
+    def write(work: Callable[[Session], T]) -> T:
+        """Run `work` in a write transaction, retried when the database reports a deadlock."""
+        for attempt in range(4):
+            try:
+                with state["write"].begin() as session:
+                    return work(session)
+            except OperationalError as exc:
+                if attempt == 3 or not _retryable(exc):
+                    raise
+                log.warning("write transaction retried after %s", exc.orig)
+        raise AssertionError("unreachable")
+
+    def read_session() -> Iterator[Session]:
+        with state["read"]() as session, session.begin():
+            yield session
+
+    def check_schema(x_schema_version: Annotated[int | None, Header()] = None) -> None:
+        if x_schema_version is not None and x_schema_version != SCHEMA_VERSION:
+            raise HTTPException(426, OUTDATED)
+
+    def current_user(request: Request) -> tuple[UserScope, str]:
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            raise HTTPException(401, "Connexion requise.")
+        token = header[7:].strip()
+        with state["read"]() as session:
+            try:
+                return auth.authenticate(session, token, utc_now()), token
+            except auth.AuthFailed as exc:
+                raise HTTPException(401, str(exc)) from None
+
+    SignedIn = Annotated[tuple[UserScope, str], Depends(current_user)]
+
+    @api.get("/api/v1/hello")
+    def hello() -> dict[str, Any]:
+        return {"schema": SCHEMA_VERSION, "server_time": utc_now().isoformat()}
+
+    @api.post("/api/v1/auth/sign-in")
+    def sign_in(body: SignIn) -> dict[str, Any]:
+        def work(session: Session) -> dict[str, Any]:
+            issued = auth.sign_in(
+                session, body.username, body.password, utc_now(), config.token_hours
+            )
+            return {
+                "token": issued.token,
+                "expires_at": issued.expires_at.isoformat(),
+                "user": {
+                    "id": str(issued.user.id),
+                    "username": issued.user.username,
+                    "display_name": issued.user.display_name,
+                    "role": issued.user.role,
+                },
+            }
+
+        try:
+            return write(work)
+        except auth.AuthFailed as exc:
+            raise HTTPException(401, str(exc)) from None
+
+    @api.post("/api/v1/auth/sign-out", status_code=204)
+    def sign_out(user: SignedIn) -> Response:
+        write(lambda session: auth.sign_out(session, user[1]))
+        return Response(status_code=204)
+
+    @api.post("/api/v1/users/{user_id}/disable", status_code=204)
+    def disable(user_id: uuid.UUID, user: SignedIn) -> Response:
+        if user[0].role not in (Role.MANAGER, Role.ADMIN):
+            raise HTTPException(403, "Réservé aux managers et administrateurs.")
+
+        def work(session: Session) -> bool:
+            from app.persistence.models import User as UserRow
+
+            if not auth.disable_account(session, user_id):
+                return False
+            row = session.get(UserRow, user_id)
+            assert row is not None
+            clocks = orjson.loads(row.field_clocks or "{}")
+            set_field_clock(clocks, "active", server_stamp(utc_now()), user[0].user_id)
+            row.field_clocks = orjson.dumps(clocks).decode()
+            stamp_changes(session, [row])
+            return True
+
+        if not write(work):
+            raise HTTPException(404, "Compte inconnu.")
+        return Response(status_code=204)
+
+    @api.post("/api/v1/sync/push", dependencies=[Depends(check_schema)])
+    def push(body: Push, user: SignedIn) -> dict[str, Any]:
+        operations = [
+            Operation(o.op, o.table, o.id, o.kind, o.hlc, o.fields, o.base) for o in body.ops
+        ]
+
+        def work(session: Session) -> list[dict[str, Any]]:
+            answers, changed = apply_push(session, user[0], operations, utc_now())
+            stamp_changes(session, changed)
+            return answers
+
+        return {"batch": str(body.batch), "results": write(work)}
+
+    @api.get("/api/v1/sync/pull", dependencies=[Depends(check_schema)])
+    def pull(
+        user: SignedIn,
+        session: Annotated[Session, Depends(read_session)],
+        cursor: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=20000)] = 2000,
+    ) -> Any:
+        return JSONResponse(read_page(session, user[0], cursor, min(limit, config.page_limit)))
+
+    return api
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return any(word in text for word in ("deadlock", "database is locked", "could not serialize"))

@@ -1,0 +1,215 @@
+"""Applying a workstation's pushed edits: field-level merge by hybrid logical clock.
+
+For each field the edit with the larger stamp wins, the same way whatever order edits arrive
+in. When the pushing workstation had not seen the value it replaces or loses to (its base
+stamp differs from the field's stamp) and the two values differ, the edits were concurrent:
+the loser is kept as a SyncConflict row for a person to look at. Every operation is recorded
+with its answer, so a retried push gets the stored answer and is never applied twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.ids import uuid7
+from app.persistence.models import CallAttempt, Lead, SyncConflict
+from app.services.derived import recompute_leads
+from server.persistence.models import AppliedOperation
+from server.scope import UserScope
+from sync.hlc import Stamp
+from sync.schema import BY_NAME, SyncedTable, decode, encode, field_clock, set_field_clock
+
+
+@dataclass(frozen=True)
+class Operation:
+    op_id: uuid.UUID
+    table: str
+    row_id: uuid.UUID
+    kind: str  # insert / update
+    hlc: str
+    fields: dict[str, Any]
+    base: dict[str, str]
+
+
+class Refused(Exception):
+    pass
+
+
+def apply_push(
+    session: Session, scope: UserScope, operations: list[Operation], now: datetime
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Apply operations in order; returns (answers, changed rows). The caller commits."""
+    answers: list[dict[str, Any]] = []
+    changed: list[Any] = []
+    touched_leads: set[uuid.UUID] = set()
+    known = {
+        op.op_id: op.result
+        for op in session.scalars(
+            select(AppliedOperation).where(
+                AppliedOperation.op_id.in_([o.op_id for o in operations])
+            )
+        )
+    }
+    for op in operations:
+        if op.op_id in known:
+            answers.append(orjson.loads(known[op.op_id]))
+            continue
+        try:
+            answer = _apply(session, scope, op, now, changed, touched_leads)
+        except Refused as exc:
+            answer = {"status": "rejected", "message": str(exc)}
+        answer["op"] = str(op.op_id)
+        session.add(
+            AppliedOperation(
+                op_id=op.op_id,
+                user_id=scope.user_id,
+                applied_at=now,
+                result=orjson.dumps(answer).decode(),
+            )
+        )
+        answers.append(answer)
+    session.flush()
+    if touched_leads:
+        recompute_leads(session.connection(), touched_leads)
+    return answers, changed
+
+
+def _check_stamp(op: Operation) -> None:
+    try:
+        Stamp.parse(op.hlc)
+    except ValueError:
+        raise Refused("horodatage de synchronisation invalide") from None
+
+
+def _apply(
+    session: Session,
+    scope: UserScope,
+    op: Operation,
+    now: datetime,
+    changed: list[Any],
+    touched_leads: set[uuid.UUID],
+) -> dict[str, Any]:
+    spec = BY_NAME.get(op.table)
+    if spec is None:
+        raise Refused(f"table inconnue : {op.table}")
+    _check_stamp(op)
+    values = {
+        name: decode(spec.name, name, value)
+        for name, value in op.fields.items()
+        if name in spec.table.columns
+    }
+    row = session.get(spec.model, op.row_id, with_for_update=True)
+    if op.kind == "insert":
+        if not spec.client_inserts:
+            raise Refused("création non autorisée sur cette table")
+        if row is not None:
+            return {"status": "applied"}  # the same record, born once
+        allowed = set(spec.content_columns) - spec.derived - spec.local_only
+        values = {k: v for k, v in values.items() if k in allowed}
+        if not scope.may_insert(spec.name, values, session):
+            raise Refused("hors de votre périmètre")
+        row = spec.model(id=op.row_id, hlc=op.hlc, field_clocks="{}", **values)
+        session.add(row)
+        changed.append(row)
+        _note_lead(spec, row, touched_leads)
+        return {"status": "applied"}
+    if op.kind != "update":
+        raise Refused(f"opération inconnue : {op.kind}")
+    if row is None:
+        raise Refused("enregistrement inconnu du serveur")
+    forbidden = set(values) - spec.client_fields
+    if forbidden:
+        raise Refused("champs non modifiables : " + ", ".join(sorted(forbidden)))
+    if not scope.may_edit(spec.name, row, session):
+        raise Refused("hors de votre périmètre")
+    conflicts = _merge(session, spec, row, op, values, scope.user_id, now)
+    changed.append(row)
+    changed.extend(conflicts)
+    _note_lead(spec, row, touched_leads)
+    return {"status": "conflict" if conflicts else "applied"}
+
+
+def _note_lead(spec: SyncedTable, row: Any, touched_leads: set[uuid.UUID]) -> None:
+    if spec.model is Lead:
+        touched_leads.add(row.id)
+    elif spec.model is CallAttempt:
+        touched_leads.add(row.lead_id)
+
+
+@dataclass(frozen=True)
+class _Side:
+    value: Any
+    hlc: str
+    user: str | None
+
+
+def _merge(
+    session: Session,
+    spec: SyncedTable,
+    row: Any,
+    op: Operation,
+    values: dict[str, Any],
+    user_id: uuid.UUID,
+    now: datetime,
+) -> list[SyncConflict]:
+    conflicts: list[SyncConflict] = []
+    clocks: dict[str, Any] = orjson.loads(row.field_clocks or "{}")
+    pushed = {name: _Side(value, op.hlc, str(user_id)) for name, value in values.items()}
+    if row.deleted and values.get("deleted") is not True:
+        # An edit that arrives for a record deleted meanwhile is shown, not dropped.
+        for name, side in pushed.items():
+            if name not in ("updated_at", "deleted"):
+                stored = _Side(getattr(row, name), *field_clock(clocks, name, row.hlc))
+                conflicts.append(_conflict(spec, row, name, stored, side, now, "deleted"))
+    else:
+        for name, side in pushed.items():
+            stored = _Side(getattr(row, name), *field_clock(clocks, name, row.hlc))
+            differs = encode(stored.value) != encode(side.value) and name != "updated_at"
+            if side.hlc > stored.hlc:
+                if differs and op.base.get(name, "") != stored.hlc:
+                    conflicts.append(_conflict(spec, row, name, side, stored, now))
+                setattr(row, name, side.value)
+                set_field_clock(clocks, name, side.hlc, user_id)
+            elif side.hlc < stored.hlc and differs:
+                conflicts.append(_conflict(spec, row, name, stored, side, now))
+        row.field_clocks = orjson.dumps(clocks).decode()
+    session.add_all(conflicts)
+    return conflicts
+
+
+def _conflict(
+    spec: SyncedTable,
+    row: Any,
+    name: str,
+    winner: _Side,
+    loser: _Side,
+    now: datetime,
+    kind: str = "field",
+) -> SyncConflict:
+    return SyncConflict(
+        id=uuid7(),
+        table_name=spec.name,
+        row_id=row.id,
+        field=name,
+        winner_value=orjson.dumps(encode(winner.value)).decode(),
+        winner_hlc=winner.hlc,
+        winner_user_id=uuid.UUID(winner.user) if winner.user else None,
+        loser_value=orjson.dumps(encode(loser.value)).decode(),
+        loser_hlc=loser.hlc,
+        loser_user_id=uuid.UUID(loser.user) if loser.user else None,
+        kind=kind,
+        detected_at=now,
+        resolved=False,
+        hlc=max(winner.hlc, loser.hlc),
+        field_clocks="{}",
+        created_at=now,
+        updated_at=now,
+        deleted=False,
+    )

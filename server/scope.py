@@ -1,0 +1,104 @@
+"""What each role may change, and which rows each user receives.
+
+The server enforces both; the workstation UI only hides. Experts receive the open leads (the
+qualification queue) with their journeys, callbacks and status history, plus every call
+attempt and opposition (the legal call limits count calls to a phone number over all its
+requests). Sales reps receive reference data only until providers exist. Managers and admins
+receive everything. A changed row outside a user's scope is sent as a *remove*.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.enums import OPEN_STATUSES, Role
+from app.persistence.models import Lead
+
+_EVERYONE = frozenset({"users", "sectors", "categories", "sites"})
+_LEAD_CHILDREN = frozenset({"journey_events", "callbacks", "lead_status_changes"})
+_EXPERT_GLOBAL = frozenset({"call_attempts", "oppositions"})
+# Tables a role may write to through a push (fields are checked in sync.schema).
+_WRITABLE = {
+    Role.EXPERT: frozenset(
+        {
+            "leads",
+            "call_attempts",
+            "callbacks",
+            "lead_status_changes",
+            "oppositions",
+            "sync_conflicts",
+        }
+    ),
+    Role.SALES: frozenset({"sync_conflicts"}),
+}
+
+
+@dataclass(frozen=True)
+class UserScope:
+    user_id: uuid.UUID
+    role: Role
+
+    @property
+    def sees_all(self) -> bool:
+        return self.role in (Role.MANAGER, Role.ADMIN)
+
+    def may_write(self, table: str) -> bool:
+        return self.sees_all or table in _WRITABLE.get(self.role, frozenset())
+
+    def may_insert(self, table: str, values: dict[str, Any], session: Session) -> bool:
+        if not self.may_write(table):
+            return False
+        lead_id = values.get("lead_id")
+        return not (lead_id is not None and session.get(Lead, lead_id) is None)
+
+    def may_edit(self, table: str, row: Any, session: Session) -> bool:
+        if not self.may_write(table):
+            return False
+        if table == "sync_conflicts" and not self.sees_all:
+            return self.user_id in (row.winner_user_id, row.loser_user_id)
+        return True
+
+    def visible(
+        self, session: Session, table: str, rows: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[uuid.UUID]]:
+        """Split changed rows into (sent, removed ids) for this user."""
+        if self.sees_all or table in _EVERYONE:
+            return rows, []
+        if self.role == Role.EXPERT:
+            if table in _EXPERT_GLOBAL:
+                return rows, []
+            if table == "leads":
+                return _split(rows, lambda r: r["status"] in OPEN_STATUSES)
+            if table in _LEAD_CHILDREN:
+                open_leads = _open_leads(session, (r["lead_id"] for r in rows))
+                return _split(rows, lambda r: r["lead_id"] in open_leads)
+        if table == "sync_conflicts":
+            return _split(rows, lambda r: self.user_id in (r["winner_user_id"], r["loser_user_id"]))
+        return [], [r["id"] for r in rows]
+
+
+def _split(rows: list[dict[str, Any]], keep: Any) -> tuple[list[dict[str, Any]], list[uuid.UUID]]:
+    kept, removed = [], []
+    for row in rows:
+        (kept if keep(row) else removed).append(row)
+    return kept, [r["id"] for r in removed]
+
+
+def _open_leads(session: Session, lead_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    ids = list(set(lead_ids))
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            session.scalars(
+                select(Lead.id).where(
+                    Lead.id.in_(ids[start : start + 500]), Lead.status.in_(OPEN_STATUSES)
+                )
+            )
+        )
+    return found

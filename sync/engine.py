@@ -1,0 +1,219 @@
+"""The workstation's sync engine: push the outbox, then pull pages, on an asyncio loop.
+
+Database work runs in a worker thread (asyncio.to_thread) so the Qt loop stays responsive.
+Every step is safe to interrupt: an outbox entry is dropped only after the server answered
+for it, and a page and its cursor are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+from app.clock import Clock, utc_now
+from sync.local_store import LocalStore
+from sync.schema import SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+PUSH_BATCH = 500
+PULL_PAGE = 2000
+
+
+class SyncState(StrEnum):
+    IDLE = "idle"
+    SYNCING = "syncing"
+    SYNCED = "synced"
+    OFFLINE = "offline"
+    ERROR = "error"
+    OUTDATED = "outdated"
+    SIGNED_OUT = "signed_out"
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    state: SyncState = SyncState.IDLE
+    waiting: int = 0
+    refused: int = 0
+    offline_since: datetime | None = None
+    message: str = ""
+    # (rows received, rows expected) during a download, else None.
+    progress: tuple[int, int] | None = None
+    last_synced_at: datetime | None = None
+
+
+class ServerOutdatedError(Exception):
+    """Client and server speak different schema versions: the workstation must update."""
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+class ServerApi:
+    """The HTTP calls, with the token and schema version on each."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.token: str | None = None
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"X-Schema-Version": str(SCHEMA_VERSION)}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    async def _check(self, response: httpx.Response) -> Any:
+        if response.status_code == 426:
+            raise ServerOutdatedError(response.json().get("detail", ""))
+        if response.status_code == 401:
+            raise NotSignedIn(response.json().get("detail", "Connexion requise."))
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    async def hello(self) -> dict[str, Any]:
+        data = await self._check(await self.client.get("/api/v1/hello"))
+        if data["schema"] != SCHEMA_VERSION:
+            raise ServerOutdatedError(
+                "Le serveur et ce poste n'ont pas la même version : installez la mise à jour."
+            )
+        return data
+
+    async def sign_in(self, username: str, password: str) -> dict[str, Any]:
+        response = await self.client.post(
+            "/api/v1/auth/sign-in", json={"username": username, "password": password}
+        )
+        data = await self._check(response)
+        self.token = data["token"]
+        return data
+
+    async def sign_out(self) -> None:
+        if self.token:
+            await self._check(
+                await self.client.post("/api/v1/auth/sign-out", headers=self._headers())
+            )
+            self.token = None
+
+    async def push(self, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        body = {"batch": str(uuid.uuid4()), "ops": ops}
+        response = await self.client.post("/api/v1/sync/push", json=body, headers=self._headers())
+        return (await self._check(response))["results"]
+
+    async def pull(self, cursor: int, limit: int) -> dict[str, Any]:
+        response = await self.client.get(
+            "/api/v1/sync/pull",
+            params={"cursor": cursor, "limit": limit},
+            headers=self._headers(),
+        )
+        return await self._check(response)
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: LocalStore,
+        api: ServerApi,
+        clock: Clock = utc_now,
+        on_status: Callable[[SyncStatus], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.api = api
+        self._clock = clock
+        self._on_status = on_status or (lambda _s: None)
+        self.status = SyncStatus()
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    def _set(self, **changes: Any) -> None:
+        self.status = replace(self.status, **changes)
+        self._on_status(self.status)
+
+    async def sync_once(self) -> None:
+        """Push everything waiting, then pull until caught up. Raises on network errors."""
+        async with self._lock:
+            self._set(state=SyncState.SYNCING, message="")
+            await self.api.hello()
+            await self._push_all()
+            await self._pull_all()
+            waiting, refused = await asyncio.to_thread(self.store.counts)
+            self._set(
+                state=SyncState.SYNCED,
+                waiting=waiting,
+                refused=refused,
+                offline_since=None,
+                progress=None,
+                last_synced_at=self._clock(),
+                message=(f"{refused} modification(s) refusée(s) par le serveur" if refused else ""),
+            )
+
+    async def _push_all(self) -> None:
+        while True:
+            batch = await asyncio.to_thread(self.store.pending_batch, PUSH_BATCH)
+            if not batch:
+                return
+            results = await self.api.push([p.payload for p in batch])
+            await asyncio.to_thread(self.store.acknowledge, results)
+
+    async def _pull_all(self) -> None:
+        cursor = await asyncio.to_thread(self.store.cursor)
+        start = cursor
+        while True:
+            page = await self.api.pull(cursor, PULL_PAGE)
+            if page["schema"] != SCHEMA_VERSION:
+                raise ServerOutdatedError("Version du serveur différente : mise à jour requise.")
+            if page["cursor"] == cursor:
+                return
+            await asyncio.to_thread(self.store.apply_page, page)
+            cursor = page["cursor"]
+            total = max(page["head"] - start, 1)
+            self._set(progress=(cursor - start, total))
+            if not page["more"] and not page["tables"] and not page["removes"]:
+                return
+
+    def sync_soon(self) -> None:
+        """Ask the running loop to sync now (after a local edit, or the user's request)."""
+        self._wake.set()
+
+    async def run(self, interval: float = 5.0, max_backoff: float = 60.0) -> None:
+        """Sync at start, every `interval` seconds, and on demand; back off when offline."""
+        delay = interval
+        failures = 0
+        while True:
+            try:
+                await self.sync_once()
+                failures, delay = 0, interval
+            except ServerOutdatedError as exc:
+                self._set(state=SyncState.OUTDATED, message=str(exc), progress=None)
+                return
+            except NotSignedIn as exc:
+                self._set(state=SyncState.SIGNED_OUT, message=str(exc), progress=None)
+                delay = max_backoff
+            except (httpx.TransportError, httpx.HTTPStatusError, Exception) as exc:
+                failures += 1
+                delay = min(max_backoff, 2 ** min(failures, 6) * 0.5)
+                waiting, refused = await asyncio.to_thread(self.store.counts)
+                offline = isinstance(exc, httpx.TransportError)
+                if isinstance(exc, httpx.HTTPError):
+                    log.warning("sync failed (%s), retry in %.1f s", exc, delay)
+                else:
+                    log.exception("sync failed unexpectedly, retry in %.1f s", delay)
+                self._set(
+                    state=SyncState.OFFLINE if offline else SyncState.ERROR,
+                    waiting=waiting,
+                    refused=refused,
+                    offline_since=self.status.offline_since or self._clock(),
+                    message="" if offline else f"Erreur de synchronisation : {exc}",
+                    progress=None,
+                )
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)

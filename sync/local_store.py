@@ -1,0 +1,234 @@
+"""The workstation side of sync, on SQLite: outbox batches, applying pulled pages, cursor.
+
+Pulled pages are written on a connection with foreign-key checks off: the server checked
+them, and a page in sequence order may hold a child whose parent changed later and so comes
+in a later page. Local edits keep foreign-key checks on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, delete, event, func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.persistence.database import make_engine
+from app.persistence.models import (
+    CallAttempt,
+    Callback,
+    JourneyEvent,
+    Lead,
+    LeadStatusChange,
+    OutboxEntry,
+    SyncState,
+)
+from app.services.derived import recompute_leads
+from sync.hlc import HybridClock
+from sync.schema import BY_NAME, decode
+
+CURSOR_KEY = "cursor"
+_LEAD_CHILDREN = (JourneyEvent, Callback, LeadStatusChange)
+
+
+@dataclass(frozen=True)
+class PendingOperation:
+    seq: int
+    payload: dict[str, Any]
+
+
+def apply_engine(url: str) -> Engine:
+    engine = make_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _no_fk(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+    return engine
+
+
+class LocalStore:
+    def __init__(self, engine: Engine, hlc: HybridClock) -> None:
+        self.engine = engine
+        self.hlc = hlc
+
+    # -- outbox -----------------------------------------------------------------------------
+
+    def pending_batch(self, limit: int) -> list[PendingOperation]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(OutboxEntry)
+                .where(OutboxEntry.rejected_reason.is_(None))
+                .order_by(OutboxEntry.seq)
+                .limit(limit)
+            ).all()
+        return [
+            PendingOperation(
+                r.seq,
+                {
+                    "op": str(r.op_id),
+                    "table": r.table_name,
+                    "id": str(r.row_id),
+                    "kind": r.kind,
+                    "hlc": r.hlc,
+                    "fields": orjson.loads(r.fields),
+                    "base": orjson.loads(r.base_clocks),
+                },
+            )
+            for r in rows
+        ]
+
+    def acknowledge(self, results: list[dict[str, Any]]) -> None:
+        """Drop what the server applied; keep what it refused, with the reason."""
+        done = [uuid.UUID(r["op"]) for r in results if r["status"] != "rejected"]
+        with self.engine.begin() as connection:
+            if done:
+                connection.execute(delete(OutboxEntry).where(OutboxEntry.op_id.in_(done)))
+            for r in results:
+                if r["status"] == "rejected":
+                    connection.execute(
+                        update(OutboxEntry)
+                        .where(OutboxEntry.op_id == uuid.UUID(r["op"]))
+                        .values(rejected_reason=r.get("message") or "refusé")
+                    )
+
+    def counts(self) -> tuple[int, int]:
+        """(changes waiting, changes refused by the server)."""
+        with self.engine.connect() as connection:
+            waiting = connection.scalar(
+                select(func.count()).where(OutboxEntry.rejected_reason.is_(None))
+            )
+            refused = connection.scalar(
+                select(func.count()).where(OutboxEntry.rejected_reason.is_not(None))
+            )
+        return waiting or 0, refused or 0
+
+    # -- pull -------------------------------------------------------------------------------
+
+    def cursor(self) -> int:
+        with self.engine.connect() as connection:
+            value = connection.scalar(select(SyncState.value).where(SyncState.key == CURSOR_KEY))
+        return int(value) if value else 0
+
+    def apply_page(self, page: dict[str, Any]) -> int:
+        """Write one pulled page and its cursor in one transaction; returns rows written."""
+        written = 0
+        leads_to_recompute: set[uuid.UUID] = set()
+        with self.engine.begin() as connection:
+            page_ids = [
+                uuid.UUID(row[t["columns"].index("id")])
+                for t in page["tables"]
+                for row in t["rows"]
+            ]
+            pending = _pending_fields(connection, page_ids)
+            newest = ""
+            for block in page["tables"]:
+                spec = BY_NAME.get(block["name"])
+                if spec is None:
+                    continue
+                columns = [c for c in block["columns"] if c in spec.table.columns]
+                index = [block["columns"].index(c) for c in columns]
+                rows = [
+                    {c: decode(spec.name, c, raw[i]) for c, i in zip(columns, index, strict=True)}
+                    for raw in block["rows"]
+                ]
+                for row in rows:
+                    newest = max(newest, row["hlc"])
+                    for entry in orjson.loads(row["field_clocks"]).values():
+                        newest = max(newest, entry[0])
+                clean = [r for r in rows if (spec.name, r["id"]) not in pending]
+                _upsert(connection, spec, columns, clean)
+                for row in rows:
+                    keep = pending.get((spec.name, row["id"]))
+                    if keep:
+                        _upsert_keeping(connection, spec, columns, row, keep)
+                written += len(rows)
+                if spec.model is Lead:
+                    leads_to_recompute.update(r["id"] for r in rows)
+                elif spec.model is CallAttempt:
+                    leads_to_recompute.update(r["lead_id"] for r in rows)
+            _remove(connection, page.get("removes", []))
+            if leads_to_recompute:
+                recompute_leads(connection, leads_to_recompute)
+            self.hlc.observe(newest)
+            for key, value in ((CURSOR_KEY, str(page["cursor"])), ("hlc", self.hlc.last)):
+                connection.execute(
+                    sqlite_insert(SyncState)
+                    .values(key=key, value=value)
+                    .on_conflict_do_update(index_elements=["key"], set_={"value": value})
+                )
+        return written
+
+
+def _pending_fields(connection: Any, row_ids: list[uuid.UUID]) -> dict[tuple[str, Any], dict]:
+    """Fields with local edits not yet acknowledged: {(table, id): {field: [hlc, user]}}."""
+    found: dict[tuple[str, Any], dict] = defaultdict(dict)
+    if not row_ids:
+        return found
+    if not connection.scalar(select(func.count()).select_from(OutboxEntry)):
+        return found
+    for start in range(0, len(row_ids), 500):
+        entries = connection.execute(
+            select(OutboxEntry).where(OutboxEntry.row_id.in_(row_ids[start : start + 500]))
+        )
+        for entry in entries:
+            for name in orjson.loads(entry.fields):
+                user = str(entry.user_id) if entry.user_id else None
+                found[(entry.table_name, entry.row_id)][name] = [entry.hlc, user]
+    return found
+
+
+def _with_local_only(spec: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not spec.local_only:
+        return rows
+    return [{**r, **{name: "" for name in spec.local_only}} for r in rows]
+
+
+def _upsert(connection: Any, spec: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    statement = sqlite_insert(spec.table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["id"],
+        set_={c: statement.excluded[c] for c in columns if c != "id"},
+    )
+    connection.execute(statement, _with_local_only(spec, rows))
+
+
+def _upsert_keeping(
+    connection: Any, spec: Any, columns: list[str], row: dict[str, Any], keep: dict
+) -> None:
+    """Take the server's row but keep the fields edited here and not yet pushed."""
+    current = (
+        connection.execute(select(spec.table).where(spec.table.c.id == row["id"]))
+        .mappings()
+        .first()
+    )
+    if current is None:
+        _upsert(connection, spec, columns, [row])
+        return
+    clocks = orjson.loads(row["field_clocks"])
+    clocks.update(keep)
+    values = {c: row[c] for c in columns if c != "id" and c not in keep}
+    values["field_clocks"] = orjson.dumps(clocks).decode()
+    connection.execute(update(spec.table).where(spec.table.c.id == row["id"]).values(values))
+
+
+def _remove(connection: Any, removes: list[list[str]]) -> None:
+    """Rows that left this user's scope: gone from this workstation, not deleted anywhere."""
+    by_table: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for table, row_id in removes:
+        by_table[table].append(uuid.UUID(row_id))
+    for table, ids in by_table.items():
+        spec = BY_NAME.get(table)
+        if spec is None:
+            continue
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            if spec.model is Lead:
+                for child in _LEAD_CHILDREN:
+                    connection.execute(delete(child).where(child.lead_id.in_(chunk)))
+            connection.execute(delete(spec.table).where(spec.table.c.id.in_(chunk)))

@@ -1,0 +1,167 @@
+"""Which tables sync, in foreign-key order, and how each of their fields takes part.
+
+One registry serves the workstation (what to record in the outbox, what to apply from a pull)
+and the server (what a client may push, what it merges, what it recomputes).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, Uuid
+
+from app.persistence.models import (
+    Base,
+    CallAttempt,
+    Callback,
+    Category,
+    JourneyEvent,
+    Lead,
+    LeadStatusChange,
+    Opposition,
+    Sector,
+    Site,
+    SyncConflict,
+    User,
+)
+from app.persistence.types import UTCDateTime
+
+# Raised by either side when the other speaks another schema: the client must be updated.
+SCHEMA_VERSION = 2
+
+# Columns that describe the row's sync state rather than its content.
+BOOKKEEPING = frozenset({"id", "server_seq", "hlc", "field_clocks"})
+
+
+@dataclass(frozen=True)
+class SyncedTable:
+    name: str
+    model: type[Base]
+    # Inserted once, never edited: no merge, no conflict possible.
+    append_only: bool = False
+    # Clients may insert rows / edit these fields; anything else is refused by the server.
+    client_inserts: bool = False
+    client_fields: frozenset[str] = frozenset()
+    # Never leave the machine they are on (a workstation's password hash).
+    local_only: frozenset[str] = frozenset()
+    # Computed from other rows on each side after a sync, never merged.
+    derived: frozenset[str] = frozenset()
+
+    @property
+    def table(self) -> Table:
+        return self.model.__table__  # type: ignore[return-value]
+
+    @property
+    def content_columns(self) -> list[str]:
+        return [c.name for c in self.table.columns if c.name not in BOOKKEEPING]
+
+    @property
+    def wire_columns(self) -> list[str]:
+        """Columns sent in a pull, in a fixed order."""
+        return [c.name for c in self.table.columns if c.name not in self.local_only]
+
+
+_LEAD_EDITABLE = frozenset(
+    {
+        "updated_at",
+        "phone_e164",
+        "email",
+        "postcode",
+        "city",
+        "status",
+        "qualified_budget_cents",
+        "qualified_start",
+        "qualified_scope",
+        "qualification_note",
+        "contact_verified",
+        "qualified_at",
+        "qualified_by_id",
+        "close_reason",
+        "close_comment",
+        "closed_at",
+        "deleted",
+    }
+)
+
+TABLES: tuple[SyncedTable, ...] = (
+    SyncedTable("users", User, local_only=frozenset({"password_hash"})),
+    SyncedTable("sectors", Sector),
+    SyncedTable("categories", Category),
+    SyncedTable("sites", Site),
+    SyncedTable(
+        "leads",
+        Lead,
+        client_fields=_LEAD_EDITABLE,
+        derived=frozenset(
+            {"call_attempt_count", "priority_key", "search_name", "departement_code"}
+        ),
+    ),
+    SyncedTable("journey_events", JourneyEvent, append_only=True),
+    SyncedTable("call_attempts", CallAttempt, append_only=True, client_inserts=True),
+    SyncedTable(
+        "callbacks",
+        Callback,
+        client_inserts=True,
+        client_fields=frozenset({"updated_at", "due_at", "status", "completed_at", "deleted"}),
+    ),
+    SyncedTable("lead_status_changes", LeadStatusChange, append_only=True, client_inserts=True),
+    SyncedTable("oppositions", Opposition, append_only=True, client_inserts=True),
+    SyncedTable(
+        "sync_conflicts",
+        SyncConflict,
+        client_fields=frozenset({"updated_at", "resolved", "resolved_by_id", "resolved_at"}),
+    ),
+)
+BY_NAME = {t.name: t for t in TABLES}
+BY_MODEL: dict[type[Base], SyncedTable] = {t.model: t for t in TABLES}
+
+
+# -- values on the wire -----------------------------------------------------------------------
+
+
+def _decoder(column_type: Any) -> Callable[[Any], Any]:
+    if isinstance(column_type, Uuid):
+        return lambda v: None if v is None else uuid.UUID(v)
+    if isinstance(column_type, UTCDateTime):
+        return lambda v: None if v is None else datetime.fromisoformat(v)
+    return lambda v: v
+
+
+_DECODERS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    t.name: {c.name: _decoder(c.type) for c in t.table.columns} for t in TABLES
+}
+
+
+def encode(value: Any) -> Any:
+    """A column value as JSON (UUIDs and datetimes as text)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def decode(table: str, column: str, value: Any) -> Any:
+    return _DECODERS[table][column](value)
+
+
+# -- per-field clocks ---------------------------------------------------------------------------
+# field_clocks holds {field: [hlc, user id or null]} for fields edited after the row was made;
+# a field absent from it carries the row's own `hlc` (its creation) and no known author.
+
+
+def field_clock(clocks: dict[str, Any], field: str, row_hlc: str) -> tuple[str, str | None]:
+    entry = clocks.get(field)
+    if entry is None:
+        return row_hlc, None
+    return entry[0], entry[1]
+
+
+def set_field_clock(
+    clocks: dict[str, Any], field: str, stamp: str, user_id: uuid.UUID | str | None
+) -> None:
+    clocks[field] = [stamp, None if user_id is None else str(user_id)]
