@@ -116,7 +116,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             except auth.AuthFailed as exc:
                 raise HTTPException(401, str(exc)) from None
 
-    SignedIn = Annotated[tuple[UserScope, str], Depends(current_user)]
+    SignedIn = Annotated[tuple[UserScope, str], Depends(current_user)]  # noqa: N806
 
     @api.get("/api/v1/hello")
     def hello() -> dict[str, Any]:

@@ -124,8 +124,10 @@ class SyncEngine:
         api: ServerApi,
         clock: Clock = utc_now,
         on_status: Callable[[SyncStatus], None] | None = None,
+        pull_page: int = PULL_PAGE,
     ) -> None:
         self.store = store
+        self.pull_page = pull_page
         self.api = api
         self._clock = clock
         self._on_status = on_status or (lambda _s: None)
@@ -167,7 +169,7 @@ class SyncEngine:
         cursor = await asyncio.to_thread(self.store.cursor)
         start = cursor
         while True:
-            page = await self.api.pull(cursor, PULL_PAGE)
+            page = await self.api.pull(cursor, self.pull_page)
             if page["schema"] != SCHEMA_VERSION:
                 raise ServerOutdatedError("Version du serveur différente : mise à jour requise.")
             if page["cursor"] == cursor:

@@ -35,7 +35,7 @@ def recompute_leads(
 def _recompute_chunk(connection: Connection, ids: list[uuid.UUID], policy: QueuePolicy) -> None:
     unanswered = func.sum(case((CallAttempt.disposition == Disposition.UNREACHABLE, 1), else_=0))
     counts = {
-        row.lead_id: (row.total, row.unanswered or 0)
+        row.lead_id: (int(row.total), int(row.unanswered or 0))
         for row in connection.execute(
             select(
                 CallAttempt.lead_id,

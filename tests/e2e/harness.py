@@ -177,6 +177,8 @@ class Workstation:
     def sessions(self) -> Any:
         return self.workspace.sessions
 
+    pull_page: int = 2000
+
     async def _run(self, work: Callable[[SyncEngine], Any], timeout: float = 30) -> Any:
         async with httpx.AsyncClient(base_url=self.server_url, timeout=timeout) as client:
             api = ServerApi(client)
@@ -186,10 +188,14 @@ class Workstation:
                 self.user_id = uuid.UUID(data["user"]["id"])
                 self.tracker.user_id = self.user_id
             api.token = self.token
-            return await work(SyncEngine(self.store, api, self.wall))
+            return await work(SyncEngine(self.store, api, self.wall, pull_page=self.pull_page))
 
-    def sync(self, timeout: float = 30) -> None:
-        asyncio.run(self._run(lambda engine: engine.sync_once(), timeout))
+    def sync(self, timeout: float = 30, url: str | None = None) -> None:
+        saved, self.server_url = self.server_url, url or self.server_url
+        try:
+            asyncio.run(self._run(lambda engine: engine.sync_once(), timeout))
+        finally:
+            self.server_url = saved
 
     def edit(self, model: type, row_id: uuid.UUID, **values: Any) -> None:
         with self.sessions.begin() as session:
