@@ -85,6 +85,8 @@ def _recompute_chunk(connection: Connection, ids: list[uuid.UUID], policy: Queue
                 priority_key=bindparam("priority_key"),
                 search_name=bindparam("search_name"),
                 departement_code=bindparam("departement_code"),
+                # Not an edit: keep updated_at (its onupdate default would bump it here only).
+                updated_at=Lead.updated_at,
             ),
             changes,
         )
