@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_WORKSPACE := var/demo/workspace.sqlite
 DEMO_LEADS ?= 20000
 
-.PHONY: run test lint format bench demo setup clean-demo
+.PHONY: run run-offline server test lint format bench demo setup clean-demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,16 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m app.demo --workspace $(DEMO_WORKSPACE) --leads $(DEMO_LEADS) --if-missing
 
-run: demo
+# The embedded server on loopback with the demo data, and a client that syncs with it.
+run: $(STAMP)
+	$(PY) -m server.demo --leads $(DEMO_LEADS)
+
+# The central server alone (demo data), for several clients: python -m ui --server URL
+server: $(STAMP)
+	$(PY) -m server.demo --leads $(DEMO_LEADS) --server-only
+
+# The desktop client alone on a local demo workspace, without a server.
+run-offline: demo
 	$(PY) -m ui --workspace $(DEMO_WORKSPACE) --demo-user expert1 --demo-clock
 
 test: $(STAMP)

@@ -1,8 +1,9 @@
-"""python -m ui [--workspace PATH] [--demo-user NAME] [--demo-clock]"""
+"""python -m ui [--workspace PATH] [--server URL] [--demo-user NAME] [--demo-clock]"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 import traceback
@@ -10,16 +11,18 @@ from pathlib import Path
 from types import TracebackType
 
 import platformdirs
+import qasync
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.clock import Clock, utc_now
 from app.settings import SETTINGS_FILE_NAME, InvalidSettings, Settings, load_settings
-from app.workspace import Workspace, default_workspace_path
+from app.workspace import Workspace, create_workspace, default_workspace_path
 from ui.demo_clock import clock_in_calling_hours
 from ui.main_window import MainWindow
 from ui.sign_in_dialog import SignInDialog
+from ui.sync_session import SyncSession
 from ui.workspace_dialog import open_or_recover
 
 log = logging.getLogger("crm")
@@ -89,7 +92,9 @@ class Session:
         clock_note: str,
         demo_user: str | None,
         settings: Settings,
+        sync: SyncSession | None = None,
     ) -> None:
+        self.sync = sync
         self.workspace = workspace
         self.clock = clock
         self.clock_note = clock_note
@@ -99,9 +104,15 @@ class Session:
 
     def sign_in(self) -> bool:
         password = "demo" if self.demo_user else ""
-        dialog = SignInDialog(self.workspace, self.demo_user, password)
+        dialog = SignInDialog(
+            self.workspace,
+            self.demo_user,
+            password,
+            authenticate=self.sync.authenticate if self.sync else None,
+        )
         if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.user is None:
             return False
+        widgets = (self.sync.make_indicator(),) if self.sync else ()
         self.window = MainWindow(
             self.workspace,
             dialog.user,
@@ -110,11 +121,20 @@ class Session:
             on_sign_out=self._signed_out,
             clock_note=self.clock_note,
             settings=self.settings,
+            status_widgets=widgets,
         )
+        if self.sync:
+            window = self.window
+            QShortcut(QKeySequence("F9"), window, activated=self.sync.sync_now)
+            self.sync.on_rows_received = window.refresh
+            if self.sync.offline_note:
+                window.say(self.sync.offline_note)
         self.window.show()
         return True
 
     def _signed_out(self) -> None:
+        if self.sync and self.window:
+            self.sync.sign_out(self.window.user.username)
         self.demo_user = None
         if not self.sign_in():
             QApplication.quit()
@@ -129,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="outside calling hours, run the clock from the next legal window",
     )
+    parser.add_argument("--server", default=None, help="central server URL (sync)")
     args = parser.parse_args(argv)
 
     log_path = _setup_logging()
@@ -138,17 +159,36 @@ def main(argv: list[str] | None = None) -> int:
     _install_translations(app)
     _install_excepthook(log_path)
 
-    workspace = open_or_recover(args.workspace or default_workspace_path())
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    path = args.workspace or default_workspace_path()
+    if args.server and not path.exists():
+        # A synced workstation starts empty: everything comes from the server.
+        create_workspace(path, reference_data=False).close()
+    workspace = open_or_recover(path)
     if workspace is None:
         return 1
     clock, note = clock_in_calling_hours() if args.demo_clock else (utc_now, "")
-    session = Session(workspace, clock, note, args.demo_user, _settings_for(workspace))
-    if not session.sign_in():
-        return 0
-    app.setQuitOnLastWindowClosed(True)
-    code = app.exec()
+    sync = SyncSession(workspace, args.server, utc_now) if args.server else None
+    session = Session(workspace, clock, note, args.demo_user, _settings_for(workspace), sync)
+    closing = asyncio.Event()
+    app.aboutToQuit.connect(closing.set)
+
+    def start() -> None:
+        # Inside the running loop, so that sync tasks started at sign-in can run.
+        if session.sign_in():
+            app.setQuitOnLastWindowClosed(True)
+        else:
+            closing.set()
+
+    with loop:
+        loop.call_soon(start)
+        loop.run_until_complete(closing.wait())
+        if sync:
+            loop.run_until_complete(sync.close())
     workspace.close()
-    return code
+    return 0
 
 
 if __name__ == "__main__":

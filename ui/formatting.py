@@ -55,3 +55,7 @@ def call_decision(decision: CallDecision | None, now: datetime) -> str:
     if decision.next_allowed_at is None:
         return f"Jamais – {reason}"
     return f"{short_when(decision.next_allowed_at, now)} – {reason}"
+
+
+def clock_time(at: datetime, tz: ZoneInfo = OFFICE_TZ) -> str:
+    return at.astimezone(tz).strftime("%H:%M:%S")

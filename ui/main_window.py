@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QToolBar,
+    QWidget,
 )
 
 from app.clock import Clock
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         on_sign_out: Callable[[], None] | None = None,
         clock_note: str = "",
         settings: Settings | None = None,
+        status_widgets: tuple[QWidget, ...] = (),
     ) -> None:
         super().__init__()
         self.workspace = workspace
@@ -112,6 +114,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_toolbar()
         self._build_status_bar(clock_note)
+        for widget in status_widgets:
+            self.statusBar().addPermanentWidget(widget)
         self.model.on_loaded = self._update_counts
 
         self._selecting = False

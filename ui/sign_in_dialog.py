@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,8 +28,13 @@ class SignInDialog(QDialog):
         username: str | None = None,
         password: str = "",
         parent: QWidget | None = None,
+        authenticate: Callable[[str, str], StaffMember] | None = None,
     ) -> None:
         super().__init__(parent)
+        # Signing in on the workstation alone, unless the central server is used.
+        self._authenticate = authenticate or (
+            lambda name, secret: sign_in(workspace.sessions, name, secret)
+        )
         self.setWindowTitle("CRM Leads – Connexion")
         self.setMinimumWidth(380)
         self._workspace = workspace
@@ -69,9 +76,7 @@ class SignInDialog(QDialog):
     def submit(self) -> None:
         self.form.clear_errors()
         try:
-            self.user = sign_in(
-                self._workspace.sessions, self.chosen_username(), self.password.text()
-            )
+            self.user = self._authenticate(self.chosen_username(), self.password.text())
         except ActionRefused as refused:
             self.form.show_errors({"password": refused.message})
             self.password.selectAll()

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.domain.enums import Role
+from app.ids import uuid7
 from app.persistence.models import Sector
 from server.persistence.database import server_engines, session_factory
 from server.pull import read_page
@@ -18,7 +19,6 @@ from server.scope import UserScope
 from server.sequence import stamp_changes
 from tests.databases import database_params, empty_engine, reset_database
 from tests.e2e.harness import seed_server
-from app.ids import uuid7
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 MANAGER = UserScope(uuid7(), Role.MANAGER)
@@ -40,8 +40,14 @@ def sessions(request: pytest.FixtureRequest, tmp_path: Path):
 
 
 def new_sector(code: str) -> Sector:
-    return Sector(code=code, name=code, qualification_threshold_cents=0, hlc="x", created_at=NOW,
-                  updated_at=NOW)
+    return Sector(
+        code=code,
+        name=code,
+        qualification_threshold_cents=0,
+        hlc="x",
+        created_at=NOW,
+        updated_at=NOW,
+    )
 
 
 def pulled_codes(reader, cursor: int) -> tuple[list[str], int]:
