@@ -54,6 +54,8 @@ class SignInDialog(QDialog):
             found = self.username.findData(username)
             if found >= 0:
                 self.username.setCurrentIndex(found)
+            else:  # a new workstation: the account exists on the server only
+                self.username.setEditText(username)
         self.form.add_field("Identifiant", "username", self.username)
         self.password = QLineEdit(password)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
