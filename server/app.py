@@ -8,19 +8,21 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, OperationalError
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import utc_now
-from app.domain.enums import Role
+from app.domain.enums import DesiredStart, JourneyEventKind, Role
+from app.services.intake import JourneyInput, LeadSubmission
 from server import auth
+from server import intake as intake_flow
 from server.config import ServerConfig
 from server.persistence.database import server_engines, session_factory
 from server.pull import read_page
@@ -64,6 +66,70 @@ class PushedOperation(BaseModel):
 class Push(BaseModel):
     batch: uuid.UUID
     ops: list[PushedOperation]
+
+
+class JourneyStepIn(BaseModel):
+    occurred_at: datetime
+    kind: JourneyEventKind
+    label: str = Field(max_length=255)
+    duration_seconds: int = Field(default=0, ge=0)
+    optional_step: bool = False
+
+
+class ConsentIn(BaseModel):
+    form_code: str = Field(min_length=1, max_length=80)
+    at: datetime
+    wording_version: str = Field(min_length=1, max_length=40)
+
+
+class LeadIn(BaseModel):
+    """A quote request as web forms post it."""
+
+    category: str
+    first_name: str = Field(max_length=80)
+    last_name: str = Field(max_length=80)
+    phone: str
+    postcode: str
+    city: str = Field(max_length=120)
+    email: str = ""
+    civility: str | None = Field(default=None, max_length=8)
+    address_line: str | None = Field(default=None, max_length=255)
+    description: str = ""
+    budget_cents: int | None = None
+    desired_start: DesiredStart = DesiredStart.UNKNOWN
+    submitted_at: datetime | None = None
+    consent: ConsentIn | None = None
+    journey: list[JourneyStepIn] = []
+
+    def submission(self, site_code: str, now: datetime) -> LeadSubmission:
+        def aware(at: datetime) -> datetime:
+            return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+        return LeadSubmission(
+            submitted_at=aware(self.submitted_at) if self.submitted_at else now,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            phone=self.phone,
+            postcode=self.postcode,
+            city=self.city,
+            category_code=self.category,
+            site_code=site_code,
+            budget_cents=self.budget_cents,
+            description=self.description,
+            email=self.email,
+            civility=self.civility,
+            address_line=self.address_line,
+            desired_start=self.desired_start,
+            consent_form_code=self.consent.form_code if self.consent else None,
+            consent_at=aware(self.consent.at) if self.consent else None,
+            consent_wording_version=self.consent.wording_version if self.consent else None,
+            journey=tuple(
+                JourneyInput(
+                    aware(j.occurred_at), j.kind, j.label, j.duration_seconds, j.optional_step
+                )
+                for j in self.journey
+            ),
+        )
 
 
 def server_stamp(now: datetime) -> str:
@@ -192,6 +258,41 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=20000)] = 2000,
     ) -> Any:
         return JSONResponse(read_page(session, user[0], cursor, min(limit, config.page_limit)))
+
+    @api.post("/api/v1/intake/leads", status_code=201)
+    def intake(
+        body: LeadIn,
+        x_api_key: Annotated[str | None, Header()] = None,
+        idempotency_key: Annotated[str | None, Header(max_length=80)] = None,
+    ) -> Response:
+        def count(session: Session) -> None:
+            # Its own transaction: refused and invalid requests count against the rate too.
+            site = intake_flow.site_for_key(session, x_api_key)
+            intake_flow.count_request(session, site, utc_now(), config.intake_per_minute)
+
+        def work(session: Session) -> intake_flow.IntakeAnswer:
+            now = utc_now()
+            site = intake_flow.site_for_key(session, x_api_key)
+            return intake_flow.receive(
+                session, site, body.submission(site.code, now), idempotency_key, now
+            )
+
+        try:
+            write(count)
+            try:
+                answer = write(work)
+            except IntegrityError:
+                # The same idempotency key raced on two workers: the retry finds the first.
+                answer = write(work)
+        except intake_flow.IntakeRefused as refused:
+            headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
+            raise HTTPException(refused.status, str(refused), headers=headers) from None
+        except intake_flow.InvalidSubmission as invalid:
+            return JSONResponse({"errors": invalid.errors}, status_code=422)
+        return JSONResponse(
+            {"lead_id": str(answer.lead_id), "linked_to_existing": answer.linked},
+            status_code=answer.status,
+        )
 
     return api
 

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, bindparam, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import utc_now
+from app.persistence.models import Lead
 from server.persistence.models import Counter
 from sync.hlc import Stamp
 from sync.schema import TABLES
@@ -49,4 +50,9 @@ def stamp_unsequenced(engine: Engine, now: datetime | None = None) -> int:
                 )
             head += len(ids)
         counter.value = head
+        numbers = session.scalar(
+            select(Counter).where(Counter.name == "lead_number").with_for_update()
+        )
+        assert numbers is not None
+        numbers.value = max(numbers.value, session.scalar(select(func.max(Lead.number))) or 0)
         return head

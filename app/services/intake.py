@@ -7,14 +7,14 @@ the same policy functions in bulk.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain.contact import normalize_email, normalize_phone
+from app.domain.contact import InvalidEmail, InvalidPhone, normalize_email, normalize_phone
 from app.domain.enums import DesiredStart, JourneyEventKind, LeadStatus
-from app.domain.postcodes import departement_for_postcode, normalize_postcode
+from app.domain.postcodes import InvalidPostcode, departement_for_postcode, normalize_postcode
 from app.persistence.models import Category, JourneyEvent, Lead, LeadStatusChange, Sector, Site
 from app.policy.interest import JourneyStep, interest_score
 from app.policy.queue_rules import (
@@ -57,10 +57,95 @@ class LeadSubmission:
     journey: tuple[JourneyInput, ...] = field(default_factory=tuple)
 
 
+# A second request from the same phone for the same category within this many days is the same
+# project: it is linked to the first lead instead of being sold twice.
+DUPLICATE_WINDOW_DAYS = 30
+
+
+def submission_errors(session: Session, submission: LeadSubmission) -> dict[str, str]:
+    """Everything wrong with a web-form submission, in French, by field; empty when valid."""
+    errors: dict[str, str] = {}
+    for name, value in (
+        ("first_name", submission.first_name),
+        ("last_name", submission.last_name),
+        ("city", submission.city),
+    ):
+        if not value.strip():
+            errors[name] = "Ce champ est obligatoire."
+    try:
+        normalize_phone(submission.phone)
+    except InvalidPhone as exc:
+        errors["phone"] = str(exc)
+    try:
+        normalize_postcode(submission.postcode)
+    except InvalidPostcode as exc:
+        errors["postcode"] = str(exc)
+    try:
+        normalize_email(submission.email)
+    except InvalidEmail as exc:
+        errors["email"] = str(exc)
+    if session.scalar(select(Category.id).where(Category.code == submission.category_code)) is None:
+        errors["category"] = "Catégorie inconnue."
+    if session.scalar(select(Site.id).where(Site.code == submission.site_code)) is None:
+        errors["site"] = "Site inconnu."
+    if submission.budget_cents is not None and submission.budget_cents < 0:
+        errors["budget_cents"] = "Le budget ne peut pas être négatif."
+    if not (
+        submission.consent_form_code
+        and submission.consent_at
+        and submission.consent_wording_version
+    ):
+        errors["consent"] = (
+            "Preuve du consentement manquante (formulaire, date et version du texte)."
+        )
+    return errors
+
+
+def recent_duplicate(session: Session, submission: LeadSubmission) -> Lead | None:
+    """The lead of the same phone and category submitted in the last 30 days, if any."""
+    phone = normalize_phone(submission.phone)
+    since = submission.submitted_at - timedelta(days=DUPLICATE_WINDOW_DAYS)
+    return session.scalars(
+        select(Lead)
+        .join(Category, Category.id == Lead.category_id)
+        .where(
+            Lead.phone_e164 == phone,
+            Category.code == submission.category_code,
+            Lead.submitted_at >= since,
+            Lead.deleted.is_(False),
+        )
+        .order_by(Lead.submitted_at.desc())
+        .limit(1)
+    ).first()
+
+
+def add_journey(session: Session, lead: Lead, journey: tuple[JourneyInput, ...]) -> list:
+    events = [
+        JourneyEvent(
+            lead_id=lead.id,
+            occurred_at=step.occurred_at,
+            kind=step.kind,
+            label=step.label,
+            duration_seconds=step.duration_seconds,
+            optional_step=step.optional_step,
+        )
+        for step in journey
+    ]
+    session.add_all(events)
+    return events
+
+
 def register_lead(
-    session: Session, submission: LeadSubmission, policy: QueuePolicy = DEFAULT_QUEUE_POLICY
+    session: Session,
+    submission: LeadSubmission,
+    policy: QueuePolicy = DEFAULT_QUEUE_POLICY,
+    number: int | None = None,
 ) -> Lead:
-    """Validate and store a new lead with its journey; it enters the queue or is released."""
+    """Store a new lead with its journey; it enters the queue or is released.
+
+    `number` comes from the server's counter; without it (tests, a lone workstation) the next
+    free number is used.
+    """
     phone = normalize_phone(submission.phone)
     postcode = normalize_postcode(submission.postcode)
     category = session.scalar(select(Category).where(Category.code == submission.category_code))
@@ -78,7 +163,8 @@ def register_lead(
     to_qualify = enters_qualification_queue(
         submission.budget_cents, sector.qualification_threshold_cents, category.needs_review
     )
-    number = (session.scalar(select(func.max(Lead.number))) or 0) + 1
+    if number is None:
+        number = (session.scalar(select(func.max(Lead.number))) or 0) + 1
     lead = Lead(
         number=number,
         submitted_at=submission.submitted_at,
@@ -109,17 +195,7 @@ def register_lead(
     )
     session.add(lead)
     session.flush()
-    for step in submission.journey:
-        session.add(
-            JourneyEvent(
-                lead_id=lead.id,
-                occurred_at=step.occurred_at,
-                kind=step.kind,
-                label=step.label,
-                duration_seconds=step.duration_seconds,
-                optional_step=step.optional_step,
-            )
-        )
+    add_journey(session, lead, submission.journey)
     if not to_qualify:
         session.add(
             LeadStatusChange(
