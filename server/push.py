@@ -57,6 +57,8 @@ def apply_push(
             )
         )
     }
+    # Held here: the identity map only keeps weak references.
+    loaded = _load_rows(session, [o for o in operations if o.op_id not in known])
     for op in operations:
         if op.op_id in known:
             answers.append(orjson.loads(known[op.op_id]))
@@ -76,9 +78,31 @@ def apply_push(
         )
         answers.append(answer)
     session.flush()
+    del loaded
     if touched_leads:
         recompute_leads(session.connection(), touched_leads)
     return answers, changed
+
+
+def _load_rows(session: Session, operations: list[Operation]) -> list[Any]:
+    """Lock and load the rows a batch touches in one query per table (identity-map hits)."""
+    by_table: dict[str, list[uuid.UUID]] = {}
+    loaded: list[Any] = []
+    for op in operations:
+        by_table.setdefault(op.table, []).append(op.row_id)
+    for table, ids in by_table.items():
+        spec = BY_NAME.get(table)
+        if spec is None:
+            continue
+        for start in range(0, len(ids), 500):
+            loaded.extend(
+                session.scalars(
+                    select(spec.model)
+                    .where(spec.model.id.in_(ids[start : start + 500]))
+                    .with_for_update()
+                )
+            )
+    return loaded
 
 
 def _check_stamp(op: Operation) -> None:
@@ -105,7 +129,8 @@ def _apply(
         for name, value in op.fields.items()
         if name in spec.table.columns
     }
-    row = session.get(spec.model, op.row_id, with_for_update=True)
+    # Locked by _load_rows; a plain get reads the identity map without a query or autoflush.
+    row = session.get(spec.model, op.row_id)
     if op.kind == "insert":
         if not spec.client_inserts:
             raise Refused("création non autorisée sur cette table")

@@ -147,7 +147,9 @@ class LocalStore:
                         _upsert_keeping(connection, spec, columns, row, keep)
                 written += len(rows)
                 if spec.model is Lead:
-                    leads_to_recompute.update(r["id"] for r in rows)
+                    # The server's counts already include every attempt it has; only calls
+                    # logged here and not yet pushed need adding back.
+                    leads_to_recompute.update(_leads_with_local_calls(connection, rows))
                 elif spec.model is CallAttempt:
                     leads_to_recompute.update(r["lead_id"] for r in rows)
             _remove(connection, page.get("removes", []))
@@ -179,6 +181,18 @@ def _pending_fields(connection: Any, row_ids: list[uuid.UUID]) -> dict[tuple[str
                 user = str(entry.user_id) if entry.user_id else None
                 found[(entry.table_name, entry.row_id)][name] = [entry.hlc, user]
     return found
+
+
+def _leads_with_local_calls(connection: Any, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    pending = connection.scalars(
+        select(OutboxEntry.row_id).where(OutboxEntry.table_name == "call_attempts")
+    ).all()
+    if not pending:
+        return set()
+    lead_ids = set(
+        connection.scalars(select(CallAttempt.lead_id).where(CallAttempt.id.in_(pending)))
+    )
+    return {r["id"] for r in rows if r["id"] in lead_ids}
 
 
 def _with_local_only(spec: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

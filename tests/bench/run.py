@@ -55,8 +55,16 @@ def main() -> None:
         ("peak memory (app process)", f"{max(r['peak_mb'] for r in runs):.0f} MB",
          "target < 250 MB"),
     ]  # fmt: skip
+    print_rows(f"Benchmark (medians of {RUNS} fresh processes; rows loaded: "
+               f"{runs[0]['queue_rows']})", rows)  # fmt: skip
+    from tests.bench.sync_bench import run as sync_figures
+
+    print_rows("Sync and intake (a real server process on loopback)", sync_figures(WORKSPACE))
+
+
+def print_rows(title: str, rows: list[tuple[str, str, str]]) -> None:
     width = max(len(r[0]) for r in rows)
-    print(f"\nBenchmark (medians of {RUNS} fresh processes; rows loaded: {runs[0]['queue_rows']})")
+    print(f"\n{title}")
     for name, value, note in rows:
         print(f"  {name:<{width}}  {value:>22}  {note}")
 
