@@ -49,6 +49,8 @@ class SyncStatus:
     # (rows received, rows expected) during a download, else None.
     progress: tuple[int, int] | None = None
     last_synced_at: datetime | None = None
+    # Same-field conflicts on this workstation waiting for someone's choice.
+    conflicts: int = 0
 
 
 class ServerOutdatedError(Exception):
@@ -147,8 +149,10 @@ class SyncEngine:
             await self._push_all()
             await self._pull_all()
             waiting, refused = await asyncio.to_thread(self.store.counts)
+            conflicts = await asyncio.to_thread(self.store.open_conflicts)
             self._set(
                 state=SyncState.SYNCED,
+                conflicts=conflicts,
                 waiting=waiting,
                 refused=refused,
                 offline_since=None,

@@ -24,6 +24,7 @@ from app.persistence.models import (
     Lead,
     LeadStatusChange,
     OutboxEntry,
+    SyncConflict,
     SyncState,
 )
 from app.services.derived import recompute_leads
@@ -94,6 +95,17 @@ class LocalStore:
                         .where(OutboxEntry.op_id == uuid.UUID(r["op"]))
                         .values(rejected_reason=r.get("message") or "refusé")
                     )
+
+    def open_conflicts(self) -> int:
+        with self.engine.connect() as connection:
+            return (
+                connection.scalar(
+                    select(func.count()).where(
+                        SyncConflict.resolved.is_(False), SyncConflict.deleted.is_(False)
+                    )
+                )
+                or 0
+            )
 
     def counts(self) -> tuple[int, int]:
         """(changes waiting, changes refused by the server)."""

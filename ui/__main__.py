@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.clock import Clock, utc_now
 from app.settings import SETTINGS_FILE_NAME, InvalidSettings, Settings, load_settings
 from app.workspace import Workspace, create_workspace, default_workspace_path
+from ui.conflicts_dialog import ConflictsDialog
 from ui.demo_clock import clock_in_calling_hours
 from ui.main_window import MainWindow
 from ui.sign_in_dialog import SignInDialog
@@ -112,7 +113,7 @@ class Session:
         )
         if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.user is None:
             return False
-        widgets = (self.sync.make_indicator(),) if self.sync else ()
+        widgets = (self.sync.make_indicator(self._show_conflicts),) if self.sync else ()
         self.window = MainWindow(
             self.workspace,
             dialog.user,
@@ -131,6 +132,14 @@ class Session:
                 window.say(self.sync.offline_note)
         self.window.show()
         return True
+
+    def _show_conflicts(self) -> None:
+        assert self.window is not None and self.sync is not None
+        dialog = ConflictsDialog(
+            self.workspace, self.window.user, self.clock, self.sync.sync_now, self.window
+        )
+        dialog.exec()
+        self.window.refresh()
 
     def _signed_out(self) -> None:
         if self.sync and self.window:

@@ -39,7 +39,12 @@ def describe(status: SyncStatus) -> str:
 
 
 class SyncIndicator(QWidget):
-    def __init__(self, on_sync_now: Callable[[], None], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        on_sync_now: Callable[[], None],
+        on_conflicts: Callable[[], None] = lambda: None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -51,8 +56,13 @@ class SyncIndicator(QWidget):
         self.button = QPushButton("Synchroniser [F9]")
         self.button.setToolTip("Envoyer et recevoir les modifications maintenant")
         self.button.clicked.connect(on_sync_now)
+        self.conflicts = QPushButton()
+        self.conflicts.setStyleSheet("color: #b00020;")
+        self.conflicts.clicked.connect(on_conflicts)
+        self.conflicts.hide()
         layout.addWidget(self.label)
         layout.addWidget(self.progress)
+        layout.addWidget(self.conflicts)
         layout.addWidget(self.button)
 
     def show_status(self, status: SyncStatus) -> None:
@@ -60,6 +70,8 @@ class SyncIndicator(QWidget):
         self.label.setToolTip(status.message)
         colour = _COLOURS.get(status.state, "")
         self.label.setStyleSheet(f"color: {colour};" if colour else "")
+        self.conflicts.setText(f"Conflits à trancher : {status.conflicts}")
+        self.conflicts.setVisible(status.conflicts > 0)
         if status.progress and status.state == SyncState.SYNCING:
             done, total = status.progress
             self.progress.setMaximum(max(total, 1))

@@ -102,8 +102,8 @@ class SyncSession:
     def sync_now(self) -> None:
         self.engine.sync_soon()
 
-    def make_indicator(self) -> SyncIndicator:
-        self.indicator = SyncIndicator(self.sync_now)
+    def make_indicator(self, on_conflicts: Callable[[], None]) -> SyncIndicator:
+        self.indicator = SyncIndicator(self.sync_now, on_conflicts)
         self.indicator.show_status(self.engine.status)
         return self.indicator
 
