@@ -30,3 +30,15 @@ def test_ui_holds_no_sql() -> None:
         for name in imported_modules(path):
             assert not name.startswith(("sqlalchemy", "sqlite3")), f"{path} imports {name}"
             assert not name.startswith("app.persistence"), f"{path} imports {name}"
+
+
+def test_sync_and_server_keep_to_their_layers() -> None:
+    rules = {
+        "app": ("PySide6", "ui", "sync", "server"),
+        "sync": ("PySide6", "ui", "server"),
+        "server": ("PySide6", "ui"),
+    }
+    for package, forbidden in rules.items():
+        for path in (ROOT / package).rglob("*.py"):
+            for name in imported_modules(path):
+                assert not name.startswith(forbidden), f"{path} imports {name}"
