@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from app.clock import utc_now
+from app.domain.enums import Role
 from app.persistence.models import Lead, SyncConflict
 from app.services.auth import StaffMember
-from app.domain.enums import Role
 from ui.conflicts_dialog import ConflictsDialog
 
 
