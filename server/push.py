@@ -157,13 +157,22 @@ def _apply(
     conflicts = _merge(session, spec, row, op, values, scope.user_id, now)
     changed.append(row)
     changed.extend(conflicts)
-    _note_lead(spec, row, touched_leads)
+    _note_lead(spec, row, touched_leads, values)
     return {"status": "conflict" if conflicts else "applied"}
 
 
-def _note_lead(spec: SyncedTable, row: Any, touched_leads: set[uuid.UUID]) -> None:
+# Lead fields the derived ones (count, priority, search keys) are computed from.
+_DERIVED_INPUTS = frozenset(
+    {"submitted_at", "budget_cents", "interest_score", "first_name", "last_name", "postcode"}
+)
+
+
+def _note_lead(
+    spec: SyncedTable, row: Any, touched_leads: set[uuid.UUID], fields: Any = None
+) -> None:
     if spec.model is Lead:
-        touched_leads.add(row.id)
+        if fields is None or _DERIVED_INPUTS.intersection(fields):
+            touched_leads.add(row.id)
     elif spec.model is CallAttempt:
         touched_leads.add(row.lead_id)
 

@@ -149,15 +149,15 @@ from app.clock import utc_now
 from tests.e2e.harness import Workstation
 
 calls = {"n": 0}
-real = store.recompute_leads
+real = store._remove
 
-def dying(connection, ids, *args):
+def dying(connection, removes):
     calls["n"] += 1
-    real(connection, ids, *args)
+    real(connection, removes)
     if calls["n"] == 3:
         os._exit(9)  # rows of the third page written, not committed
 
-store.recompute_leads = dying
+store._remove = dying
 station = Workstation(Path(sys.argv[1]), sys.argv[2], "manager1", utc_now)
 station.pull_page = 7
 station.sync()
