@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import utc_now
 from app.domain.enums import DesiredStart, JourneyEventKind, Role
+from app.persistence.models import User as UserRow
 from app.services.intake import JourneyInput, LeadSubmission
 from server import auth
 from server import intake as intake_flow
@@ -221,8 +222,6 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             raise HTTPException(403, "Réservé aux managers et administrateurs.")
 
         def work(session: Session) -> bool:
-            from app.persistence.models import User as UserRow
-
             if not auth.disable_account(session, user_id):
                 return False
             row = session.get(UserRow, user_id)

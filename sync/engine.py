@@ -203,7 +203,7 @@ class SyncEngine:
             except NotSignedIn as exc:
                 self._set(state=SyncState.SIGNED_OUT, message=str(exc), progress=None)
                 delay = max_backoff
-            except (httpx.TransportError, httpx.HTTPStatusError, Exception) as exc:
+            except Exception as exc:  # network, server or local: reported, retried with backoff
                 failures += 1
                 delay = min(max_backoff, 2 ** min(failures, 6) * 0.5)
                 waiting, refused = await asyncio.to_thread(self.store.counts)

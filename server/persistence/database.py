@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.persistence.database import make_engine
+from app.persistence.database import alembic_config, make_engine
 from app.persistence.database import migrate as migrate_app
 from server.persistence.models import Counter
 
@@ -17,15 +16,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 COUNTERS = ("sync", "lead_number")
 
 
-def alembic_config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return config
-
-
 def migrate(engine: Engine) -> None:
     migrate_app(engine)
-    config = alembic_config()
+    config = alembic_config(MIGRATIONS_DIR)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import JourneyEventKind, Role
-from app.persistence.database import make_session_factory
+from app.persistence.database import make_engine, make_session_factory
 from app.persistence.models import User
 from app.services.auth import hash_password
 from app.services.intake import JourneyInput, LeadSubmission, register_lead
 from app.services.reference_data import install_reference_data
-from app.workspace import Workspace, create_workspace
+from app.workspace import Workspace, create_workspace, open_workspace
 from server.bootstrap import stamp_unsequenced
 from server.persistence.database import migrate
 from sync.engine import ServerApi, SyncEngine
@@ -164,8 +164,6 @@ class Workstation:
 
     def __post_init__(self) -> None:
         if self.path.exists():
-            from app.workspace import open_workspace
-
             self.workspace = open_workspace(self.path)
         else:
             self.workspace = create_workspace(self.path, reference_data=False)
@@ -223,3 +221,16 @@ def table_dump(engine: Engine, model: type, columns: list[str]) -> list[tuple]:
             tuple(r)
             for r in session.execute(select(*(table.c[c] for c in columns)).order_by(table.c.id))
         ]
+
+
+def server_count(database_url: str, model, **where) -> int:
+    """Rows of `model` on the server matching `where`, read straight from its database."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            query = select(func.count()).select_from(model)
+            for name, value in where.items():
+                query = query.where(getattr(model, name) == value)
+            return connection.scalar(query)
+    finally:
+        engine.dispose()

@@ -20,7 +20,7 @@ from app.domain.enums import Disposition
 from app.persistence.database import make_engine
 from app.persistence.models import CallAttempt, JourneyEvent, Lead, SyncConflict
 from sync.schema import TABLES
-from tests.e2e.harness import ROOT, table_dump
+from tests.e2e.harness import ROOT, server_count, table_dump
 from tests.e2e.proxy import LossyProxy
 
 
@@ -37,18 +37,6 @@ def log_attempt(station, lead_id, note: str = "") -> None:
                 notes=note,
             )
         )
-
-
-def server_count(database_url: str, model, **where) -> int:
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            query = select(func.count()).select_from(model)
-            for name, value in where.items():
-                query = query.where(getattr(model, name) == value)
-            return connection.scalar(query)
-    finally:
-        engine.dispose()
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from app.clock import utc_now
 from app.persistence.database import make_engine, make_session_factory
 from app.persistence.models import JourneyEvent, Lead
 from server.intake import issue_site_key
+from tests.e2e.harness import server_count
 
 
 @pytest.fixture
@@ -62,17 +63,6 @@ def post(server, key: str | None, body: dict, idempotency: str | None = None) ->
     return httpx.post(f"{server.url}/api/v1/intake/leads", json=body, headers=headers, timeout=30)
 
 
-def count(server_database: str, model, **where) -> int:
-    engine = make_engine(server_database)
-    with engine.connect() as connection:
-        query = select(func.count()).select_from(model)
-        for name, value in where.items():
-            query = query.where(getattr(model, name) == value)
-        result = connection.scalar(query)
-    engine.dispose()
-    return result
-
-
 def test_a_new_request_is_created_and_reaches_the_experts(
     server, site_key, server_database, workstation
 ) -> None:
@@ -92,7 +82,7 @@ def test_a_retry_with_the_same_key_creates_one_lead(server, site_key, server_dat
     again = post(server, site_key, form(), idempotency="form-42")
     assert first.status_code == again.status_code == 201
     assert first.json()["lead_id"] == again.json()["lead_id"]
-    assert count(server_database, Lead, phone_e164="+33698765432") == 1
+    assert server_count(server_database, Lead, phone_e164="+33698765432") == 1
 
 
 def test_same_phone_and_category_within_30_days_is_linked(
@@ -103,8 +93,10 @@ def test_same_phone_and_category_within_30_days_is_linked(
     other_trade = post(server, site_key, form(category="kitchen"), idempotency="c")
     assert (first.status_code, second.status_code, other_trade.status_code) == (201, 200, 201)
     assert second.json() == {"lead_id": first.json()["lead_id"], "linked_to_existing": True}
-    assert count(server_database, Lead, phone_e164="+33698765432") == 2
-    assert count(server_database, JourneyEvent, label="Annonce") >= 3  # the journeys are kept
+    assert server_count(server_database, Lead, phone_e164="+33698765432") == 2
+    assert (
+        server_count(server_database, JourneyEvent, label="Annonce") >= 3
+    )  # the journeys are kept
 
 
 def test_bad_input_gets_field_errors_in_french(server, site_key, server_database) -> None:
@@ -115,7 +107,7 @@ def test_bad_input_gets_field_errors_in_french(server, site_key, server_database
     errors = response.json()["errors"]
     assert set(errors) == {"phone", "category", "postcode", "consent"}
     assert "consentement" in errors["consent"]
-    assert count(server_database, Lead, first_name="Amélie") == 0
+    assert server_count(server_database, Lead, first_name="Amélie") == 0
 
 
 def test_keys_are_checked(server, site_key) -> None:
