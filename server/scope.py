@@ -3,8 +3,11 @@
 The server enforces both; the workstation UI only hides. Experts receive the open leads (the
 qualification queue) with their journeys, callbacks and status history, plus every call
 attempt and opposition (the legal call limits count calls to a phone number over all its
-requests). Sales reps receive reference data only until providers exist. Managers and admins
-receive everything. A changed row outside a user's scope is sent as a *remove*.
+requests). Sales reps receive every provider with its contacts, categories, zones, activities
+and audit (duplicate detection on import must see the whole market, and a rep must see that a
+prospect is already someone else's), and their own saved searches; leads stay on the server
+(the demand simulation asks the server for its counts). Managers and admins receive
+everything. A changed row outside a user's scope is sent as a *remove*.
 """
 
 from __future__ import annotations
@@ -18,11 +21,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import OPEN_STATUSES, Role
-from app.persistence.models import Lead
+from app.persistence.models import Lead, Provider
 
 _EVERYONE = frozenset({"users", "sectors", "categories", "sites"})
 _LEAD_CHILDREN = frozenset({"journey_events", "callbacks", "lead_status_changes"})
 _EXPERT_GLOBAL = frozenset({"call_attempts", "oppositions"})
+_PROVIDER_TABLES = frozenset(
+    {
+        "providers",
+        "provider_contacts",
+        "provider_categories",
+        "provider_zones",
+        "provider_activities",
+        "provider_changes",
+    }
+)
 # Tables a role may write to through a push (fields are checked in sync.schema).
 _WRITABLE = {
     Role.EXPERT: frozenset(
@@ -35,7 +48,7 @@ _WRITABLE = {
             "sync_conflicts",
         }
     ),
-    Role.SALES: frozenset({"sync_conflicts"}),
+    Role.SALES: _PROVIDER_TABLES | {"saved_searches", "sync_conflicts"},
 }
 
 
@@ -54,14 +67,21 @@ class UserScope:
     def may_insert(self, table: str, values: dict[str, Any], session: Session) -> bool:
         if not self.may_write(table):
             return False
+        if table == "saved_searches" and not self.sees_all:
+            return bool(values.get("owner_id") == self.user_id)
         lead_id = values.get("lead_id")
-        return not (lead_id is not None and session.get(Lead, lead_id) is None)
+        if lead_id is not None and session.get(Lead, lead_id) is None:
+            return False
+        provider_id = values.get("provider_id")
+        return not (provider_id is not None and session.get(Provider, provider_id) is None)
 
     def may_edit(self, table: str, row: Any, session: Session) -> bool:
         if not self.may_write(table):
             return False
         if table == "sync_conflicts" and not self.sees_all:
             return self.user_id in (row.winner_user_id, row.loser_user_id)
+        if table == "saved_searches" and not self.sees_all:
+            return bool(row.owner_id == self.user_id)
         return True
 
     def visible(
@@ -78,6 +98,10 @@ class UserScope:
             if table in _LEAD_CHILDREN:
                 open_leads = _open_leads(session, (r["lead_id"] for r in rows))
                 return _split(rows, lambda r: r["lead_id"] in open_leads)
+        if self.role == Role.SALES and table in _PROVIDER_TABLES:
+            return rows, []
+        if table == "saved_searches":
+            return _split(rows, lambda r: r["owner_id"] == self.user_id)
         if table == "sync_conflicts":
             return _split(rows, lambda r: self.user_id in (r["winner_user_id"], r["loser_user_id"]))
         return [], [r["id"] for r in rows]

@@ -23,6 +23,13 @@ from app.persistence.models import (
     Lead,
     LeadStatusChange,
     Opposition,
+    Provider,
+    ProviderActivity,
+    ProviderCategory,
+    ProviderChange,
+    ProviderContact,
+    ProviderZone,
+    SavedSearch,
     Sector,
     Site,
     SyncConflict,
@@ -31,7 +38,7 @@ from app.persistence.models import (
 from app.persistence.types import UTCDateTime
 
 # Raised by either side when the other speaks another schema: the client must be updated.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Columns that describe the row's sync state rather than its content.
 BOOKKEEPING = frozenset({"id", "server_seq", "hlc", "field_clocks"})
@@ -87,6 +94,14 @@ _LEAD_EDITABLE = frozenset(
     }
 )
 
+
+
+def _editable(model: type[Base]) -> frozenset[str]:
+    """Every content field but the creation time: rows a sales rep owns end to end."""
+    columns = model.__table__.columns  # type: ignore[attr-defined]
+    return frozenset(c.name for c in columns if c.name not in BOOKKEEPING | {"created_at"})
+
+
 TABLES: tuple[SyncedTable, ...] = (
     SyncedTable("users", User, local_only=frozenset({"password_hash"})),
     SyncedTable("sectors", Sector),
@@ -110,6 +125,15 @@ TABLES: tuple[SyncedTable, ...] = (
     ),
     SyncedTable("lead_status_changes", LeadStatusChange, append_only=True, client_inserts=True),
     SyncedTable("oppositions", Opposition, append_only=True, client_inserts=True),
+    SyncedTable("providers", Provider, client_inserts=True, client_fields=_editable(Provider)),
+    *(
+        SyncedTable(model.__tablename__, model, client_inserts=True, client_fields=_editable(model))
+        for model in (ProviderContact, ProviderCategory, ProviderZone, ProviderActivity)
+    ),
+    SyncedTable("provider_changes", ProviderChange, append_only=True, client_inserts=True),
+    SyncedTable(
+        "saved_searches", SavedSearch, client_inserts=True, client_fields=_editable(SavedSearch)
+    ),
     SyncedTable(
         "sync_conflicts",
         SyncConflict,

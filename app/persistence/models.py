@@ -94,6 +94,8 @@ class Lead(SyncedRow, Base):
         Index("ix_leads_phone", "phone_e164"),
         Index("ix_leads_postcode", "postcode"),
         Index("ix_leads_submitted_at", "submitted_at"),
+        # Covers the demand simulation's count by category, zone and month.
+        Index("ix_leads_demand", "category_id", "departement_code", "submitted_at", "postcode"),
     )
 
     number: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -230,6 +232,133 @@ class Opposition(SyncedRow, Base):
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id"), default=None)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Provider(SyncedRow, Base):
+    """A company that buys, or could buy, our leads."""
+
+    __tablename__ = "providers"
+    __table_args__ = (
+        Index("ix_providers_owner_stage", "owner_id", "stage"),
+        Index("ix_providers_search_name", "search_name"),
+        Index("ix_providers_siren", "siren"),
+        Index("ix_providers_phone", "phone_e164"),
+        Index("ix_providers_postcode", "postcode"),
+    )
+
+    company_name: Mapped[str] = mapped_column(String(160))
+    # Lower case, no accents, no legal form: what list search and duplicate matching compare.
+    search_name: Mapped[str] = mapped_column(String(160))
+    legal_form: Mapped[str | None] = mapped_column(String(16), default=None)
+    siren: Mapped[str | None] = mapped_column(String(9), default=None)
+    siret: Mapped[str | None] = mapped_column(String(14), default=None)
+    vat_number: Mapped[str | None] = mapped_column(String(16), default=None)
+    address_line: Mapped[str | None] = mapped_column(String(255), default=None)
+    postcode: Mapped[str] = mapped_column(String(5))
+    city: Mapped[str] = mapped_column(String(120))
+    departement_code: Mapped[str] = mapped_column(String(3))
+    latitude: Mapped[float | None] = mapped_column(Double, default=None)
+    longitude: Mapped[float | None] = mapped_column(Double, default=None)
+    phone_e164: Mapped[str | None] = mapped_column(String(20), default=None)
+    email: Mapped[str | None] = mapped_column(String(255), default=None)
+    website: Mapped[str | None] = mapped_column(String(255), default=None)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    source: Mapped[str] = mapped_column(String(16))  # ProviderSource
+    stage: Mapped[str] = mapped_column(String(20))  # ProviderStage
+    stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lost_reason: Mapped[str | None] = mapped_column(String(24), default=None)
+    # The provider's own rate of signed jobs per contacted consumer, in percent (simulation).
+    closing_rate_percent: Mapped[int | None] = mapped_column(Integer, default=None)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Last call, e-mail or meeting: GDPR retention of prospects runs 3 years from it.
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    owner: Mapped[User | None] = relationship()
+
+
+class ProviderContact(SyncedRow, Base):
+    __tablename__ = "provider_contacts"
+    __table_args__ = (Index("ix_provider_contacts_provider", "provider_id"),)
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    full_name: Mapped[str] = mapped_column(String(160))
+    role: Mapped[str] = mapped_column(String(60), default="")
+    phone_e164: Mapped[str | None] = mapped_column(String(20), default=None)
+    email: Mapped[str | None] = mapped_column(String(255), default=None)
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ProviderCategory(SyncedRow, Base):
+    """A service category the provider covers (a tombstone when it stops)."""
+
+    __tablename__ = "provider_categories"
+    __table_args__ = (Index("ix_provider_categories_provider", "provider_id"),)
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("categories.id"))
+
+
+class ProviderZone(SyncedRow, Base):
+    """Where the provider works: a whole département, or a postcode and a radius in km."""
+
+    __tablename__ = "provider_zones"
+    __table_args__ = (Index("ix_provider_zones_provider", "provider_id"),)
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    departement_code: Mapped[str | None] = mapped_column(String(3), default=None)
+    postcode: Mapped[str | None] = mapped_column(String(5), default=None)
+    radius_km: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class ProviderActivity(SyncedRow, Base):
+    """A call, e-mail, meeting, note or task about a provider.
+
+    Planned items (a call to make, a task) have `due_at` and become done; logged ones have
+    `done_at` from the start.
+    """
+
+    __tablename__ = "provider_activities"
+    __table_args__ = (
+        Index("ix_provider_activities_provider", "provider_id", "created_at"),
+        Index("ix_provider_activities_user_due", "user_id", "done", "due_at"),
+    )
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # ActivityKind
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)  # CallOutcome
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    user: Mapped[User] = relationship()
+
+
+class ProviderChange(SyncedRow, Base):
+    """Audit of every change of a provider's fields, stage included. Append-only."""
+
+    __tablename__ = "provider_changes"
+    __table_args__ = (Index("ix_provider_changes_provider", "provider_id", "changed_at"),)
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text, default=None)
+    new_value: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class SavedSearch(SyncedRow, Base):
+    """A named set of provider-list filters, per user. `criteria` is JSON."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (Index("ix_saved_searches_owner", "owner_id"),)
+
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    criteria: Mapped[str] = mapped_column(Text)
 
 
 class SyncConflict(SyncedRow, Base):
