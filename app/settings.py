@@ -10,6 +10,13 @@ The file (settings.toml beside the workspace) only lists what differs from the d
     refusal_quiet_days = 60
     consented_slot_tolerance_minutes = 30
 
+    [office_hours]                  # calls to providers, in their zone's time
+    calling_windows = [["09:00", "12:30"], ["14:00", "18:00"]]
+
+    [demand]                        # the demand simulation
+    max_providers_per_lead = 3      # a lead is shared with at most this many providers
+    interval_level = 0.8            # the forecast range covers this share of outcomes
+
     [queue]
     freshness_half_life_hours = 24
     reference_budget_eur = 15000
@@ -27,7 +34,9 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.demand.forecast import DemandPolicy
 from app.policy.calling_rules import CallingRules
+from app.policy.office_hours import DEFAULT_OFFICE_HOURS
 from app.policy.queue_rules import QueuePolicy
 
 log = logging.getLogger(__name__)
@@ -43,6 +52,9 @@ class InvalidSettings(ValueError):
 class Settings:
     calling: CallingRules = field(default_factory=CallingRules)
     queue: QueuePolicy = field(default_factory=QueuePolicy)
+    # Calls to providers (B2B): business hours of the provider's zone.
+    office_hours: CallingRules = DEFAULT_OFFICE_HOURS
+    demand: DemandPolicy = field(default_factory=DemandPolicy)
 
 
 def _clock_time(text: str) -> time:
@@ -50,8 +62,8 @@ def _clock_time(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def _calling_rules(values: dict[str, Any]) -> CallingRules:
-    base = CallingRules()
+def _calling_rules(values: dict[str, Any], base: CallingRules | None = None) -> CallingRules:
+    base = base or CallingRules()
     known = {
         "calling_weekdays",
         "calling_windows",
@@ -111,6 +123,16 @@ def _queue_policy(values: dict[str, Any]) -> QueuePolicy:
     return policy
 
 
+def _demand_policy(values: dict[str, Any]) -> DemandPolicy:
+    try:
+        policy = DemandPolicy(**{k: type(getattr(DemandPolicy(), k))(v) for k, v in values.items()})
+    except (TypeError, AttributeError) as exc:
+        raise InvalidSettings(f"Paramètre de simulation inconnu : {exc}.") from exc
+    if policy.max_providers_per_lead < 1 or not 0 < policy.interval_level < 1:
+        raise InvalidSettings("Partage d'un lead ≥ 1 et niveau d'intervalle entre 0 et 1.")
+    return policy
+
+
 def load_settings(path: Path) -> Settings:
     """The defaults, with what the file at `path` overrides (no file: the defaults)."""
     if not path.exists():
@@ -120,6 +142,10 @@ def load_settings(path: Path) -> Settings:
         settings = Settings(
             calling=_calling_rules(dict(data.get("calling", {}))),
             queue=_queue_policy(dict(data.get("queue", {}))),
+            office_hours=_calling_rules(
+                dict(data.get("office_hours", {})), base=DEFAULT_OFFICE_HOURS
+            ),
+            demand=_demand_policy(dict(data.get("demand", {}))),
         )
     except InvalidSettings:
         raise

@@ -95,7 +95,6 @@ _LEAD_EDITABLE = frozenset(
 )
 
 
-
 def _editable(model: type[Base]) -> frozenset[str]:
     """Every content field but the creation time: rows a sales rep owns end to end."""
     columns = model.__table__.columns  # type: ignore[attr-defined]
