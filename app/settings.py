@@ -38,8 +38,16 @@ from app.demand.forecast import DemandPolicy
 from app.policy.calling_rules import CallingRules
 from app.policy.office_hours import DEFAULT_OFFICE_HOURS
 from app.policy.queue_rules import QueuePolicy
+from app.reports.simulation_pdf import Letterhead
 
 log = logging.getLogger(__name__)
+
+DEMO_LETTERHEAD = Letterhead(
+    name="Mise en Relation Travaux SAS",
+    address="12 rue de la Chaussée-d'Antin, 75009 Paris",
+    phone="01 84 60 12 00",
+    email="partenaires@mise-en-relation-travaux.fr",
+)
 
 SETTINGS_FILE_NAME = "settings.toml"
 
@@ -55,6 +63,8 @@ class Settings:
     # Calls to providers (B2B): business hours of the provider's zone.
     office_hours: CallingRules = DEFAULT_OFFICE_HOURS
     demand: DemandPolicy = field(default_factory=DemandPolicy)
+    # Our company, at the top of documents sent to providers.
+    letterhead: Letterhead = DEMO_LETTERHEAD
 
 
 def _clock_time(text: str) -> time:

@@ -541,7 +541,7 @@ class DemoGenerator:
         """Batches part, part + parts, ... Each batch has its own random stream, so the data
         is the same whatever the number of parts."""
         rng = self.rng
-        days = 730
+        days = 761  # a little over 25 months: 24 complete months of history whatever today is
         start = (self.now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
         day_cum = list(_cum(_day_weights(start, days + 1)))
         hour_cum = list(_cum(HOUR_WEIGHTS))

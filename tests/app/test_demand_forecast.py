@@ -146,3 +146,33 @@ def test_bad_price_or_closing_rate_is_a_field_error() -> None:
             datetime(2026, 11, 28, tzinfo=UTC),
         )
     assert set(error.value.errors) == {"price", "closing_rate"}
+
+
+def test_the_pdf_carries_the_figures_the_method_and_the_date(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    from app.reports.simulation_pdf import write_simulation_pdf
+    from app.settings import Settings
+
+    history = _history(_series(100), competing_providers=5)
+    request = SimulationRequest(("Cuisine sur mesure",), ("75 – Paris",), 2500, 25)
+    result = simulate(request, history, DemandPolicy(), datetime(2026, 11, 28, 10, tzinfo=UTC))
+    path = write_simulation_pdf(
+        result, "SARL Dupont & Fils", Settings().letterhead, tmp_path / "simulation.pdf"
+    )
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages).replace("\u202f", " ")
+    text = text.replace("\xa0", " ")
+    assert "■" not in text
+    for expected in (
+        "SARL Dupont & Fils",
+        "28 novembre 2026",
+        "Cuisine sur mesure",
+        "75 – Paris",
+        "Méthode",
+        "1 250 €",  # 50 leads a month x 25 €
+        "154 €",  # cost per signed job
+        "50 %",  # share
+        "65 %",  # contact rate
+        Settings().letterhead.name,
+    ):
+        assert expected in text, expected
