@@ -24,6 +24,7 @@ import phonenumbers
 from faker.providers.person.fr_FR import Provider as FrPerson
 from sqlalchemy import select
 
+from app.demo.providers import add_demo_providers
 from app.domain.enums import (
     CallbackStatus,
     CloseReason,
@@ -41,7 +42,7 @@ from app.policy.queue_rules import enters_qualification_queue, priority_key
 from app.reference import departements
 from app.services.auth import hash_password
 from app.services.queue import search_name_key
-from app.workspace import Workspace, create_workspace
+from app.workspace import Workspace, create_workspace, open_workspace
 
 DEMO_PASSWORD = "demo"
 DEMO_STAFF = (
@@ -889,6 +890,11 @@ def build_demo_workspace(
     finally:
         for part in parts:
             part.unlink(missing_ok=True)
+    workspace = open_workspace(path)
+    try:
+        add_demo_providers(workspace.sessions, plan.now)
+    finally:
+        workspace.close()
     return DemoSummary(
         n_leads,
         sum(c["journey"] for c in counts),

@@ -325,17 +325,17 @@ class ProviderService:
                 self._audit(session, provider.id, key, _text(old), _text(value), now)
         return changed
 
-    def merge_values(self, provider_id: uuid.UUID, values: dict[str, Any]) -> list[str]:
-        """Fill the provider's empty fields from an imported row; never overwrite."""
-        now = self.clock()
-        with self.sessions.begin() as session:
-            provider = self._provider(session, provider_id)
-            missing = {
-                k: v
-                for k, v in values.items()
-                if v not in (None, "") and getattr(provider, k) in (None, "")
-            }
-            return self._apply(session, provider, missing, now)
+    def fill_missing(
+        self, session: Session, provider_id: uuid.UUID, values: dict[str, Any]
+    ) -> list[str]:
+        """Merge an imported row: fill the provider's empty fields, never overwrite one."""
+        provider = self._provider(session, provider_id)
+        missing = {
+            k: v
+            for k, v in values.items()
+            if k in AUDITED_FIELDS and v not in (None, "") and getattr(provider, k) in (None, "")
+        }
+        return self._apply(session, provider, missing, self.clock())
 
     def move_to_stage(
         self, provider_id: uuid.UUID, stage: ProviderStage, lost_reason: LostReason | None = None
