@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.clock import utc_now
 from app.domain.enums import DesiredStart, JourneyEventKind, Role
 from app.persistence.models import User as UserRow
+from app.services.demand_history import DemandSelection, history_to_json, read_demand_history
 from app.services.intake import JourneyInput, LeadSubmission
 from server import auth
 from server import intake as intake_flow
@@ -257,6 +258,23 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=20000)] = 2000,
     ) -> Any:
         return JSONResponse(read_page(session, user[0], cursor, min(limit, config.page_limit)))
+
+    @api.post("/api/v1/demand/history")
+    def demand_history(
+        body: dict[str, Any],
+        user: SignedIn,
+        session: Annotated[Session, Depends(read_session)],
+    ) -> dict[str, Any]:
+        """What the demand simulation reads, for reps whose workstations hold no leads."""
+        if user[0].role not in (Role.SALES, Role.MANAGER, Role.ADMIN):
+            raise HTTPException(403, "demand history is for sales staff")
+        try:
+            selection = DemandSelection.from_json(body)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise HTTPException(422, f"bad selection: {exc}") from exc
+        if not selection.category_ids:
+            raise HTTPException(422, "no category")
+        return history_to_json(read_demand_history(session, selection, utc_now()))
 
     @api.post("/api/v1/intake/leads", status_code=201)
     def intake(

@@ -110,6 +110,12 @@ class ServerApi:
         response = await self.client.post("/api/v1/sync/push", json=body, headers=self._headers())
         return (await self._check(response))["results"]
 
+    async def demand_history(self, selection: dict[str, Any]) -> dict[str, Any]:
+        response = await self.client.post(
+            "/api/v1/demand/history", json=selection, headers=self._headers(), timeout=30
+        )
+        return await self._check(response)  # type: ignore[no-any-return]
+
     async def pull(self, cursor: int, limit: int) -> dict[str, Any]:
         response = await self.client.get(
             "/api/v1/sync/pull",

@@ -17,12 +17,17 @@ from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.clock import Clock, utc_now
+from app.demand.forecast import DemandHistory
+from app.domain.enums import Role
+from app.services.demand_history import DemandSelection, history_from_json
 from app.settings import SETTINGS_FILE_NAME, InvalidSettings, Settings, load_settings
 from app.workspace import Workspace, create_workspace, default_workspace_path
 from ui.conflicts_dialog import ConflictsDialog
 from ui.demo_clock import clock_in_calling_hours
 from ui.main_window import MainWindow
+from ui.sales_window import SalesWindow
 from ui.sign_in_dialog import SignInDialog
+from ui.simulation_dialog import DemandSource, local_demand_source
 from ui.sync_session import SyncSession
 from ui.workspace_dialog import open_or_recover
 
@@ -101,7 +106,7 @@ class Session:
         self.clock_note = clock_note
         self.demo_user = demo_user
         self.settings = settings
-        self.window: MainWindow | None = None
+        self.window: MainWindow | SalesWindow | None = None
 
     def sign_in(self) -> bool:
         password = "demo" if self.demo_user else ""
@@ -114,16 +119,28 @@ class Session:
         if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.user is None:
             return False
         widgets = (self.sync.make_indicator(self._show_conflicts),) if self.sync else ()
-        self.window = MainWindow(
-            self.workspace,
-            dialog.user,
-            self.clock,
-            _dial,
-            on_sign_out=self._signed_out,
-            clock_note=self.clock_note,
-            settings=self.settings,
-            status_widgets=widgets,
-        )
+        if dialog.user.role == Role.SALES:
+            self.window = SalesWindow(
+                self.workspace,
+                dialog.user,
+                self.clock,
+                _dial,
+                self._demand_source(),
+                on_sign_out=self._signed_out,
+                settings=self.settings,
+                status_widgets=widgets,
+            )
+        else:
+            self.window = MainWindow(
+                self.workspace,
+                dialog.user,
+                self.clock,
+                _dial,
+                on_sign_out=self._signed_out,
+                clock_note=self.clock_note,
+                settings=self.settings,
+                status_widgets=widgets,
+            )
         if self.sync:
             window = self.window
             QShortcut(QKeySequence("F9"), window, activated=self.sync.sync_now)
@@ -132,6 +149,17 @@ class Session:
                 window.say(self.sync.offline_note)
         self.window.show()
         return True
+
+    def _demand_source(self) -> DemandSource:
+        """Synced sales workstations hold no leads: the server reads the history for them."""
+        if self.sync is not None:
+            api = self.sync.api
+
+            async def from_server(selection: DemandSelection) -> DemandHistory:
+                return history_from_json(await api.demand_history(selection.to_json()))
+
+            return from_server
+        return local_demand_source(self.workspace.sessions, self.clock, self.settings)
 
     def _show_conflicts(self) -> None:
         assert self.window is not None and self.sync is not None

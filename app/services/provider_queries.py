@@ -303,3 +303,19 @@ class ProviderQueries:
             search = session.get(SavedSearch, search_id)
             if search is not None:
                 search.deleted = True
+
+
+def category_choices(sessions: sessionmaker[Session]) -> list[tuple[uuid.UUID, str]]:
+    """Every category as (id, "Sector – Category"), for pickers."""
+    from app.persistence.models import Sector
+
+    with sessions() as session:
+        return [
+            (cid, f"{sector} – {name}")
+            for cid, name, sector in session.execute(
+                select(Category.id, Category.name, Sector.name)
+                .join(Sector, Sector.id == Category.sector_id)
+                .where(Category.deleted.is_(False))
+                .order_by(Sector.name, Category.name)
+            )
+        ]

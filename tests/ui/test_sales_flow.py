@@ -1,0 +1,185 @@
+"""The sales rep's screens: board drag and drop, list filters, my day, import, simulation, PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import QMimeData, QPoint, Qt
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QInputDialog
+from sqlalchemy import select
+
+from app.demo.generator import build_demo_workspace
+from app.demo.providers import write_prospect_csv
+from app.domain.enums import Role
+from app.domain.providers import CallOutcome, ProviderStage
+from app.persistence.models import Provider, User
+from app.services.auth import StaffMember
+from app.workspace import Workspace, open_workspace
+from tests.conftest import FakeClock
+from ui.sales_window import SalesWindow
+from ui.simulation_dialog import local_demand_source
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sales") / "demo.sqlite"
+    build_demo_workspace(path, 6000, now=NOW)
+    return path
+
+
+@pytest.fixture
+def demo(demo_path: Path, tmp_path: Path) -> Iterator[Workspace]:
+    copy = tmp_path / "demo.sqlite"
+    copy.write_bytes(demo_path.read_bytes())
+    workspace = open_workspace(copy)
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def window(qtbot, demo: Workspace) -> SalesWindow:  # type: ignore[no-untyped-def]
+    with demo.sessions() as session:
+        user = session.scalar(select(User).where(User.username == "sales1"))
+        assert user is not None
+        rep = StaffMember(user.id, user.username, user.display_name, Role.SALES)
+    clock = FakeClock(NOW)
+    dialed: list[str] = []
+    win = SalesWindow(
+        demo,
+        rep,
+        clock,
+        lambda url: dialed.append(url) or False,
+        local_demand_source(demo.sessions, clock, __import__("app.settings").settings.Settings()),
+    )
+    win.dialed = dialed  # type: ignore[attr-defined]
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def _stage(demo: Workspace, provider_id) -> str:  # type: ignore[no-untyped-def]
+    with demo.sessions() as session:
+        provider = session.get(Provider, provider_id)
+        assert provider is not None
+        return provider.stage
+
+
+def test_board_shows_the_pipeline_and_a_drop_moves_the_provider(window, demo) -> None:  # type: ignore[no-untyped-def]
+    board = window.board
+    prospects = board.columns[ProviderStage.PROSPECT]
+    assert prospects.count() > 0
+    total = sum(c.count() for c in board.columns.values())
+    assert total == 40
+    prospects.setCurrentRow(0)
+    provider_id = prospects.currentItem().data(Qt.ItemDataRole.UserRole)
+    target = board.columns[ProviderStage.SIMULATION_SHOWN]
+    before = target.count()
+    # A real drop event from the prospect column onto the "simulation shown" column.
+    mime = prospects.model().mimeData([prospects.currentIndex()]) or QMimeData()
+    event = QDropEvent(
+        QPoint(5, 5).toPointF(),
+        Qt.DropAction.MoveAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    event.source = lambda: prospects  # type: ignore[method-assign]
+    target.dropEvent(event)
+    assert _stage(demo, provider_id) == ProviderStage.SIMULATION_SHOWN
+    assert target.count() == before + 1
+    assert board.find(provider_id) is ProviderStage.SIMULATION_SHOWN
+
+
+def test_moving_to_lost_asks_for_the_reason(window, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    provider_id = (
+        window.board.columns[ProviderStage.CONTACTED].item(0).data(Qt.ItemDataRole.UserRole)
+    )
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Prix trop élevé", True))
+    window.move_to_stage(provider_id, ProviderStage.LOST)
+    assert _stage(demo, provider_id) == ProviderStage.LOST
+
+
+def test_list_filters_and_my_day(window) -> None:  # type: ignore[no-untyped-def]
+    assert window.list.model.rowCount() == 40
+    window.filters.stage.setCurrentIndex(window.filters.stage.findData("signed"))
+    assert 0 < window.list.model.rowCount() < 40
+    window.filters.save_current("Signés")
+    window.filters.stage.setCurrentIndex(0)
+    assert window.list.model.rowCount() == 40
+    window.filters.saved.setCurrentIndex(1)
+    window.filters.saved.activated.emit(1)
+    assert window.list.model.rowCount() < 40
+    # Demo calls due today are on "my day", in time order.
+    assert window.day.topLevelItemCount() > 0
+
+
+def test_call_logged_on_a_prospect(window, demo) -> None:  # type: ignore[no-untyped-def]
+    provider_id = (
+        window.board.columns[ProviderStage.PROSPECT].item(0).data(Qt.ItemDataRole.UserRole)
+    )
+    window.log_call(provider_id, CallOutcome.REACHED, "Intéressé par la cuisine")
+    assert _stage(demo, provider_id) == ProviderStage.CONTACTED
+
+
+def test_import_dialog_lists_duplicates_and_bad_rows(window, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ui.import_dialog import ImportDialog
+
+    path = write_prospect_csv(tmp_path / "prospects.csv", 100, demo.sessions)
+    dialog = ImportDialog(demo.sessions, window.service, path, window)
+    dialog.analyse()
+    assert dialog.bad.rowCount() == 15
+    assert dialog.duplicates.rowCount() == 10
+    dialog.run_import()
+    assert dialog.result is not None
+    assert dialog.result.created == 75
+    assert "75 créés" in dialog.summary.text()
+
+
+def test_simulation_for_a_provider_then_pdf_and_stage(window, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    provider_id = (
+        window.board.columns[ProviderStage.CONTACTED].item(0).data(Qt.ItemDataRole.UserRole)
+    )
+    dialog = window.simulation_dialog(provider_id)
+    # Preset from the provider's file: its two categories and its département.
+    assert len(dialog.checked_categories()) == 2
+    assert dialog.departements.text()
+    dialog.departements.setText("75, 92, 93, 94")
+    dialog.compute()
+    assert dialog.result is not None, dialog.error.text()
+    assert dialog.table.rowCount() == 12
+    assert "demandes par mois" in dialog.summary.text()
+    assert len(dialog.chart.series()) == 3
+    path = dialog.export_pdf(tmp_path / "simulation.pdf")
+    assert path is not None
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    assert dialog.prospect_name in text
+    assert "Méthode" in text
+    dialog.shown_button.click()
+    assert _stage(demo, provider_id) == ProviderStage.SIMULATION_SHOWN
+
+
+def test_simulation_without_history_says_so(window) -> None:  # type: ignore[no-untyped-def]
+    dialog = window.simulation_dialog(None)
+    dialog.category_list.item(0).setCheckState(Qt.CheckState.Checked)
+    dialog.departements.setText("976")  # the demo has no leads in Mayotte
+    dialog.compute()
+    assert dialog.result is None
+    assert "Aucune demande" in dialog.error.text()
+    assert not dialog.pdf_button.isEnabled()
+
+
+def test_simulation_bad_input_keeps_what_was_typed(window) -> None:  # type: ignore[no-untyped-def]
+    dialog = window.simulation_dialog(None)
+    dialog.departements.setText("75, 999")
+    dialog.price.setText("abc")
+    dialog.compute()
+    assert "inconnu" in dialog.form.error_text("departements")
+    assert dialog.form.error_text("price")
+    assert dialog.departements.text() == "75, 999"
