@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from PySide6.QtCharts import QAreaSeries, QChart, QChartView, QDateTimeAxis, QLineSeries, QValueAxis
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
@@ -175,6 +175,8 @@ class SimulationDialog(QDialog):
         )
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((90, 150, 160, 110)):
+            self.table.setColumnWidth(column, width)
         self.method = QLabel()
         self.method.setWordWrap(True)
         self.method.setStyleSheet("color: #555; font-size: 11px;")
@@ -315,13 +317,20 @@ class SimulationDialog(QDialog):
         rate = result.contact.rate
         jobs = result.monthly_jobs
         cost_per_job = result.cost_per_job_cents
+
+        def percent(value: float) -> str:
+            return format_percent(value, locale="fr_FR")
+
         self.summary.setText(
             f"<b>{result.monthly_provider_leads:.0f} demandes par mois</b> pour ce prestataire "
-            f"(part {result.share:.0%}, {result.history.competing_providers} prestataire(s) déjà "
-            f"présent(s)) · historique : {format_decimal(result.history_total, locale='fr_FR')} "
+            f"(part {percent(result.share)}, {result.history.competing_providers} "
+            "prestataire(s) déjà présent(s)) · historique : "
+            f"{format_decimal(result.history_total, locale='fr_FR')} "
             "demandes en 24 mois · "
-            f"taux de contact : {f'{rate:.0%}' if rate is not None else 'non estimable'} · "
-            f"chantiers signés : {f'{jobs:.1f}' if jobs is not None else '–'} par mois · "
+            f"taux de contact : {percent(rate) if rate is not None else 'non estimable'} · "
+            "chantiers signés : "
+            f"{format_decimal(round(jobs, 1), locale='fr_FR') if jobs is not None else '–'} "
+            "par mois · "
             f"coût mensuel : <b>{format_euros(result.monthly_cost_cents)}</b> · coût par "
             f"chantier signé : <b>{format_euros(cost_per_job)}</b>"
         )
@@ -368,7 +377,7 @@ class SimulationDialog(QDialog):
         band = QAreaSeries(high, low)
         # QAreaSeries does not own its boundary lines: keep them alive with the chart.
         self._band_lines = (high, low)
-        band.setName(f"Fourchette {result.interval_level:.0%}")
+        band.setName(f"Fourchette {format_percent(result.interval_level, locale='fr_FR')}")
         band.setColor(QColor(217, 130, 43, 60))
         band.setBorderColor(QColor(217, 130, 43, 0))
         history.setPen(QPen(QColor("#1f4e79"), 2))
@@ -378,6 +387,9 @@ class SimulationDialog(QDialog):
         x_axis = QDateTimeAxis()
         x_axis.setFormat("MM/yy")
         x_axis.setTickCount(13)
+        first = QDateTime.fromMSecsSinceEpoch(int(stamp(result.history.months[0])))
+        last = QDateTime.fromMSecsSinceEpoch(int(stamp(result.forecast.months[-1].month)))
+        x_axis.setRange(first, last)
         y_axis = QValueAxis()
         y_axis.setLabelFormat("%.0f")
         top = max([*result.history.counts, *(m.high for m in result.forecast.months)])

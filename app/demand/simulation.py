@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from babel.numbers import format_percent
+
 from app.demand.forecast import (
     SEASONALITY_SOURCE_LABELS,
     ContactRate,
@@ -26,7 +28,7 @@ METHOD_TEXT = (
     "Fourchette : dispersion de l'historique autour de cette courbe, au niveau de confiance "
     "indiqué, jamais plus étroite que le bruit de comptage. Part du prestataire : un lead est "
     "transmis à {max_share} prestataires au plus ; avec {competitors} prestataire(s) déjà "
-    "présent(s) sur ces catégories et cette zone, vous en recevriez {share:.0%}. Taux de "
+    "présent(s) sur ces catégories et cette zone, vous en recevriez {share}. Taux de "
     "contact : part des consommateurs rappelés par nos équipes qui ont répondu ({rate_source}). "
     "Coût par chantier signé : prix par lead ÷ (taux de contact × votre taux de signature)."
 )
@@ -115,7 +117,7 @@ class Simulation:
             METHOD_TEXT.format(
                 max_share=self.max_providers_per_lead,
                 competitors=self.history.competing_providers,
-                share=self.share,
+                share=format_percent(self.share, locale="fr_FR"),
                 rate_source=RATE_SOURCE_LABELS[self.contact.source],
             )
             + f" Saisonnalité utilisée : {seasonality}."

@@ -60,6 +60,11 @@ def main() -> None:
     from tests.bench.sync_bench import run as sync_figures
 
     print_rows("Sync and intake (a real server process on loopback)", sync_figures(WORKSPACE))
+    from tests.bench.prospecting_bench import run as prospecting_figures
+
+    print_rows(
+        "Demand simulation (medians of 5) and prospect import", prospecting_figures(WORKSPACE)
+    )
 
 
 def print_rows(title: str, rows: list[tuple[str, str, str]]) -> None:
