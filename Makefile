@@ -4,6 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_WORKSPACE := var/demo/workspace.sqlite
 DEMO_LEADS ?= 20000
+DEMO_USER ?= expert1
 
 .PHONY: run run-offline server test lint format bench demo setup clean-demo
 
@@ -19,8 +20,9 @@ demo: $(STAMP)
 	$(PY) -m app.demo --workspace $(DEMO_WORKSPACE) --leads $(DEMO_LEADS) --if-missing
 
 # The embedded server on loopback with the demo data, and a client that syncs with it.
+# DEMO_USER=sales1 make run opens the sales rep's pipeline instead of the call queue.
 run: $(STAMP)
-	$(PY) -m server.demo --leads $(DEMO_LEADS)
+	$(PY) -m server.demo --leads $(DEMO_LEADS) --user $(DEMO_USER)
 
 # The central server alone (demo data), for several clients: python -m ui --server URL
 server: $(STAMP)
