@@ -159,7 +159,7 @@ class Session:
                 return history_from_json(await api.demand_history(selection.to_json()))
 
             return from_server
-        return local_demand_source(self.workspace.sessions, self.clock, self.settings)
+        return local_demand_source(self.workspace, self.clock, self.settings)
 
     def _show_conflicts(self) -> None:
         assert self.window is not None and self.sync is not None

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import FieldErrors
 from app.services.prospect_import import (
@@ -35,10 +34,11 @@ from app.services.prospect_import import (
     UnreadableFile,
     apply_plan,
     guess_mapping,
-    prepare,
+    prepare_from,
     read_csv,
 )
 from app.services.providers import ProviderService
+from app.workspace import Workspace
 from ui.dialog_parts import error_line
 
 PREVIEW_ROWS = 8
@@ -47,7 +47,7 @@ PREVIEW_ROWS = 8
 class ImportDialog(QDialog):
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        workspace: Workspace,
         service: ProviderService,
         path: Path | None = None,
         parent: QWidget | None = None,
@@ -55,7 +55,7 @@ class ImportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Importer des prospects (CSV)")
         self.resize(1000, 700)
-        self.sessions = sessions
+        self.workspace = workspace
         self.service = service
         self.csv_file: CsvFile | None = None
         self.plan: ImportPlan | None = None
@@ -170,8 +170,9 @@ class ImportDialog(QDialog):
         self.error.hide()
         dialog, report = self._progress("Analyse des lignes…", len(self.csv_file.rows))
         try:
-            with self.sessions() as session:
-                plan = prepare(session, self.csv_file, self.chosen_mapping(), report)
+            plan = prepare_from(
+                self.workspace.sessions, self.csv_file, self.chosen_mapping(), report
+            )
         except FieldErrors as error:
             self.error.setText(" ".join(error.errors.values()))
             self.error.show()

@@ -353,7 +353,7 @@ class SalesWindow(QMainWindow):
         self.refresh()
 
     def import_csv(self, path: Path | None = None) -> None:
-        dialog = ImportDialog(self.workspace.sessions, self.service, path, self)
+        dialog = ImportDialog(self.workspace, self.service, path, self)
         if path is None:
             dialog.choose_file()
         dialog.exec()

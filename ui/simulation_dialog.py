@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
 from app.demand.forecast import DemandHistory, NoDemandHistory
@@ -40,9 +39,10 @@ from app.domain.money import InvalidAmount, format_euros, parse_euros
 from app.domain.postcodes import InvalidPostcode, normalize_postcode
 from app.reference import departements
 from app.reports.simulation_pdf import write_simulation_pdf
-from app.services.demand_history import DemandSelection, RadiusZone, read_demand_history
+from app.services.demand_history import DemandSelection, RadiusZone, local_history_reader
 from app.services.providers import ZoneInput
 from app.settings import Settings
+from app.workspace import Workspace
 from ui.dialog_parts import error_line
 from ui.validated_form import ValidatedForm
 
@@ -51,16 +51,8 @@ log = logging.getLogger(__name__)
 DemandSource = Callable[[DemandSelection], DemandHistory | Awaitable[DemandHistory]]
 
 
-def local_demand_source(
-    sessions: sessionmaker[Session], clock: Clock, settings: Settings
-) -> DemandSource:
-    """The history from this workstation's own leads (a manager's, or an offline demo)."""
-
-    def read(selection: DemandSelection) -> DemandHistory:
-        with sessions() as session:
-            return read_demand_history(session, selection, clock(), settings.demand)
-
-    return read
+def local_demand_source(workspace: Workspace, clock: Clock, settings: Settings) -> DemandSource:
+    return local_history_reader(workspace.sessions, clock, settings.demand)
 
 
 class SimulationDialog(QDialog):

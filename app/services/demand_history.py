@@ -8,13 +8,15 @@ The counts read the covering index ix_leads_demand (category, département, time
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, distinct, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.clock import Clock
 from app.demand.forecast import DemandHistory, DemandPolicy, add_months, history_months
 from app.domain.enums import Disposition
 from app.domain.geography import point_for_postcode, postcodes_within
@@ -233,3 +235,15 @@ def read_demand_history(
         reference_reached_leads=reference_reached,
         competing_providers=_competing_providers(session, selection),
     )
+
+
+def local_history_reader(
+    sessions: sessionmaker[Session], clock: Clock, policy: DemandPolicy
+) -> Callable[[DemandSelection], DemandHistory]:
+    """The history from a workstation's own leads (a manager's, or an offline demo)."""
+
+    def read(selection: DemandSelection) -> DemandHistory:
+        with sessions() as session:
+            return read_demand_history(session, selection, clock(), policy)
+
+    return read

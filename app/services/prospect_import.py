@@ -21,7 +21,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import FieldErrors
 from app.domain.providers import ProviderSource
@@ -253,6 +253,16 @@ def prepare(
     return plan
 
 
+def prepare_from(
+    sessions: sessionmaker[Session],
+    csv_file: CsvFile,
+    mapping: dict[str, int],
+    progress: Progress | None = None,
+) -> ImportPlan:
+    with sessions() as session:
+        return prepare(session, csv_file, mapping, progress)
+
+
 def _find_duplicate(
     values: dict[str, Any],
     by_siren: dict[str, tuple[uuid.UUID, str]],
@@ -319,5 +329,6 @@ __all__ = [
     "company_key",
     "guess_mapping",
     "prepare",
+    "prepare_from",
     "read_csv",
 ]

@@ -19,6 +19,7 @@ from app.domain.enums import Role
 from app.domain.providers import CallOutcome, ProviderStage
 from app.persistence.models import Provider, User
 from app.services.auth import StaffMember
+from app.settings import Settings
 from app.workspace import Workspace, open_workspace
 from tests.conftest import FakeClock
 from ui.sales_window import SalesWindow
@@ -56,7 +57,7 @@ def window(qtbot, demo: Workspace) -> SalesWindow:  # type: ignore[no-untyped-de
         rep,
         clock,
         lambda url: dialed.append(url) or False,
-        local_demand_source(demo.sessions, clock, __import__("app.settings").settings.Settings()),
+        local_demand_source(demo, clock, Settings()),
     )
     win.dialed = dialed  # type: ignore[attr-defined]
     qtbot.addWidget(win)
@@ -132,7 +133,7 @@ def test_import_dialog_lists_duplicates_and_bad_rows(window, demo, tmp_path) -> 
     from ui.import_dialog import ImportDialog
 
     path = write_prospect_csv(tmp_path / "prospects.csv", 100, demo.sessions)
-    dialog = ImportDialog(demo.sessions, window.service, path, window)
+    dialog = ImportDialog(demo, window.service, path, window)
     dialog.analyse()
     assert dialog.bad.rowCount() == 15
     assert dialog.duplicates.rowCount() == 10
