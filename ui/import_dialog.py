@@ -220,13 +220,6 @@ class ImportDialog(QDialog):
         )
         self.tabs.setCurrentIndex(2 if duplicates else 3 if plan.bad else 1)
 
-    def set_all_duplicates(self, decision: Decision) -> None:
-        for r in range(self.duplicates.rowCount()):
-            combo = self.duplicates.cellWidget(r, 3)
-            index = combo.findData(decision)  # type: ignore[attr-defined]
-            if index >= 0:
-                combo.setCurrentIndex(index)  # type: ignore[attr-defined]
-
     def run_import(self) -> None:
         if self.plan is None:
             return

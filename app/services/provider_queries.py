@@ -7,7 +7,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import FieldErrors
@@ -188,11 +188,6 @@ class ProviderQueries:
         for rows in columns.values():
             rows.sort(key=lambda r: r.stage_changed_at, reverse=True)
         return columns
-
-    def count(self, criteria: ProviderFilter) -> int:
-        query = _apply_filter(select(func.count(Provider.id)), criteria)
-        with self.sessions() as session:
-            return int(session.scalar(query) or 0)
 
     def provider_file(self, provider_id: uuid.UUID) -> ProviderFile | None:
         with self.sessions() as session:
