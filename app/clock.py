@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
+
+# Contract dates, monthly caps and invoices follow the company's calendar.
+BUSINESS_ZONE = ZoneInfo("Europe/Paris")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def paris_today(now: datetime) -> date:
+    return now.astimezone(BUSINESS_ZONE).date()
+
+
+def month_start(now: datetime) -> datetime:
+    """The first instant of `now`'s calendar month in Paris, in UTC."""
+    first = paris_today(now).replace(day=1)
+    return datetime.combine(first, time(0), BUSINESS_ZONE).astimezone(UTC)

@@ -26,6 +26,8 @@ class SectorRef:
     code: str
     name: str
     qualification_budget_threshold_cents: int
+    # The lowest price per lead a contract may set in the sector's categories (excl. VAT).
+    lead_floor_price_cents: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def sectors() -> tuple[SectorRef, ...]:
             name=row["name"],
             qualification_budget_threshold_cents=int(row["qualification_budget_threshold_eur"])
             * 100,
+            lead_floor_price_cents=int(row["lead_floor_price_eur"]) * 100,
         )
         for row in _rows("sectors.csv")
     )

@@ -6,7 +6,7 @@ run time, and they refer to names local to create_app.
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -19,20 +19,30 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import utc_now
-from app.domain.enums import DesiredStart, JourneyEventKind, Role
+from app.domain.contracts import RequestKind, RequestState
+from app.domain.enums import DesiredStart, JourneyEventKind, LeadStatus, Role
 from app.persistence.models import User as UserRow
 from app.services.demand_history import DemandSelection, history_to_json, read_demand_history
 from app.services.intake import JourneyInput, LeadSubmission
 from server import auth
 from server import intake as intake_flow
+from server.changes import server_edit
 from server.config import ServerConfig
+from server.contracts import answer_request, pending_requests
+from server.dispatch import (
+    Placed,
+    backfill_candidates,
+    dispatch_sessions,
+    released_without_placement,
+    run_each,
+)
+from server.disputes import settle_dispute
 from server.persistence.database import server_engines, session_factory
 from server.pull import read_page
 from server.push import Operation, apply_push
 from server.scope import UserScope
 from server.sequence import stamp_changes
-from sync.hlc import Stamp
-from sync.schema import SCHEMA_VERSION, set_field_clock
+from sync.schema import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,6 +73,10 @@ class PushedOperation(BaseModel):
     hlc: str
     fields: dict[str, Any]
     base: dict[str, str] = {}
+
+
+class LeadIds(BaseModel):
+    lead_ids: list[uuid.UUID] = Field(max_length=1000)
 
 
 class Push(BaseModel):
@@ -134,36 +148,69 @@ class LeadIn(BaseModel):
         )
 
 
-def server_stamp(now: datetime) -> str:
-    return str(Stamp(int(now.timestamp() * 1000), 0, "server"))
-
-
 def create_app(config: ServerConfig | None = None) -> FastAPI:
     config = config or ServerConfig.from_environment()
     state: dict[str, sessionmaker[Session]] = {}
+    policy = config.dispatch
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
         # Migrations run once before the workers start (python -m server), never per worker.
         writer, reader = server_engines(config.database_url)
         state["write"], state["read"] = session_factory(writer), session_factory(reader)
+        state["dispatch"] = dispatch_sessions(writer)
+        # What a stopped server left undone: unanswered requests, unplaced released leads.
+        after_commit(requests=read(pending_requests))
+        after_commit(leads=read(lambda s: released_without_placement(s, utc_now(), policy)))
         yield
         writer.dispose()
         reader.dispose()
 
     api = FastAPI(title="CRM leads", lifespan=lifespan, default_response_class=JSONResponse)
 
-    def write(work: Callable[[Session], T]) -> T:
+    def write(work: Callable[[Session], T], sessions: str = "write") -> T:
         """Run `work` in a write transaction, retried when the database reports a deadlock."""
         for attempt in range(4):
             try:
-                with state["write"].begin() as session:
+                with state[sessions].begin() as session:
                     return work(session)
             except OperationalError as exc:
                 if attempt == 3 or not _retryable(exc):
                     raise
                 log.warning("write transaction retried after %s", exc.orig)
         raise AssertionError("unreachable")
+
+    def read(work: Callable[[Session], T]) -> T:
+        with state["read"]() as session, session.begin():
+            return work(session)
+
+    def place(session_work: Callable[[Session], T]) -> T:
+        return write(session_work, "dispatch")
+
+    def after_commit(
+        requests: Iterable[uuid.UUID] = (),
+        leads: Iterable[uuid.UUID] = (),
+        disputes: Iterable[uuid.UUID] = (),
+    ) -> list[Placed]:
+        """Server commands that follow a committed change, each in its own transaction."""
+        placed: list[Placed] = []
+        for dispute_id in disputes:
+            write(lambda s, d=dispute_id: settle_dispute(s, d, utc_now()))
+        for request_id in requests:
+            answered = write(lambda s, r=request_id: answer_request(s, r, utc_now()))
+            if (
+                answered is not None
+                and answered.state == RequestState.DONE
+                and answered.kind in (RequestKind.ACTIVATE, RequestKind.RESUME)
+            ):
+                backlog = read(
+                    lambda s, v=answered.version_id: backfill_candidates(s, v, utc_now(), policy)
+                )
+                placed += run_each(
+                    place, backlog, utc_now, policy, frozenset({answered.version_id})
+                )
+        placed += run_each(place, list(leads), utc_now, policy)
+        return placed
 
     def read_session() -> Iterator[Session]:
         with state["read"]() as session, session.begin():
@@ -227,9 +274,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 return False
             row = session.get(UserRow, user_id)
             assert row is not None
-            clocks = orjson.loads(row.field_clocks or "{}")
-            set_field_clock(clocks, "active", server_stamp(utc_now()), user[0].user_id)
-            row.field_clocks = orjson.dumps(clocks).decode()
+            server_edit(row, {"active": row.active}, utc_now(), user[0].user_id)
             stamp_changes(session, [row])
             return True
 
@@ -248,7 +293,39 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             stamp_changes(session, changed)
             return answers
 
-        return {"batch": str(body.batch), "results": write(work)}
+        results = write(work)
+        applied = [
+            op
+            for op, answer in zip(operations, results, strict=True)
+            if answer["status"] != "rejected"
+        ]
+        after_commit(
+            requests=[o.row_id for o in applied if o.table == "contract_requests"],
+            leads=[
+                o.row_id
+                for o in applied
+                if o.table == "leads" and o.fields.get("status") == LeadStatus.RELEASED
+            ],
+            disputes=[o.row_id for o in applied if o.table == "lead_disputes"],
+        )
+        return {"batch": str(body.batch), "results": results}
+
+    @api.post("/api/v1/dispatch/leads")
+    def dispatch_leads(body: LeadIds, user: SignedIn) -> dict[str, Any]:
+        """Place released leads again (an unsold lead after coverage was added)."""
+        if user[0].role not in (Role.MANAGER, Role.ADMIN):
+            raise HTTPException(403, "Réservé aux managers et administrateurs.")
+        placed = after_commit(leads=body.lead_ids)
+        return {
+            "placed": [
+                {
+                    "lead_id": str(p.lead_id),
+                    "sold_to": [str(x) for x in p.sold_to],
+                    "unsold_reason": p.unsold_reason,
+                }
+                for p in placed
+            ]
+        }
 
     @api.get("/api/v1/sync/pull", dependencies=[Depends(check_schema)])
     def pull(
@@ -301,6 +378,8 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             except IntegrityError:
                 # The same idempotency key raced on two workers: the retry finds the first.
                 answer = write(work)
+            if not answer.linked:
+                after_commit(leads=[answer.lead_id])  # a small lead is released at once
         except intake_flow.IntakeRefused as refused:
             headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
             raise HTTPException(refused.status, str(refused), headers=headers) from None

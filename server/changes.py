@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from sync.schema import BY_MODEL
+from sync.hlc import Stamp
+from sync.schema import BY_MODEL, set_field_clock
 
 
 class ChangedRows:
@@ -28,3 +32,18 @@ class ChangedRows:
         self.rows.extend(
             obj for obj in session.dirty if type(obj) in BY_MODEL and session.is_modified(obj)
         )
+
+
+def server_stamp(now: datetime) -> str:
+    """The clock of an edit made by the server itself."""
+    return str(Stamp(int(now.timestamp() * 1000), 0, "server"))
+
+
+def server_edit(row: Any, values: dict[str, Any], now: datetime, by: uuid.UUID | None) -> None:
+    """Change synced fields on the server, with field clocks so the edit merges as the newest."""
+    clocks = orjson.loads(row.field_clocks or "{}")
+    stamp = server_stamp(now)
+    for name, value in values.items():
+        setattr(row, name, value)
+        set_field_clock(clocks, name, stamp, by)
+    row.field_clocks = orjson.dumps(clocks).decode()

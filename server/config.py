@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from app.dispatch.matching import DispatchPolicy
 
 DEFAULT_DATABASE = Path("var/server/server.sqlite")
 
@@ -15,6 +17,7 @@ class ServerConfig:
     token_hours: float = 12.0
     intake_per_minute: int = 120
     page_limit: int = 5000
+    dispatch: DispatchPolicy = field(default_factory=DispatchPolicy)
 
     @classmethod
     def from_environment(cls) -> ServerConfig:

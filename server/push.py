@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.ids import uuid7
 from app.persistence.models import CallAttempt, Lead, SyncConflict
 from app.services.derived import recompute_leads
+from server.contracts import refusal as contract_refusal
 from server.persistence.models import AppliedOperation
 from server.scope import UserScope
 from sync.hlc import Stamp
@@ -140,6 +141,9 @@ def _apply(
         values = {k: v for k, v in values.items() if k in allowed}
         if not scope.may_insert(spec.name, values, session):
             raise Refused("hors de votre périmètre")
+        refused = contract_refusal(session, spec.name, None, values, inserting=True)
+        if refused:
+            raise Refused(refused)
         row = spec.model(id=op.row_id, hlc=op.hlc, field_clocks="{}", **values)
         session.add(row)
         changed.append(row)
@@ -154,6 +158,9 @@ def _apply(
         raise Refused("champs non modifiables : " + ", ".join(sorted(forbidden)))
     if not scope.may_edit(spec.name, row, session):
         raise Refused("hors de votre périmètre")
+    refused = contract_refusal(session, spec.name, row, values, inserting=False)
+    if refused:
+        raise Refused(refused)
     conflicts = _merge(session, spec, row, op, values, scope.user_id, now)
     changed.append(row)
     changed.extend(conflicts)

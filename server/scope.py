@@ -5,9 +5,10 @@ qualification queue) with their journeys, callbacks and status history, plus eve
 attempt and opposition (the legal call limits count calls to a phone number over all its
 requests). Sales reps receive every provider with its contacts, categories, zones, activities
 and audit (duplicate detection on import must see the whole market, and a rep must see that a
-prospect is already someone else's), and their own saved searches; leads stay on the server
-(the demand simulation asks the server for its counts). Managers and admins receive
-everything. A changed row outside a user's scope is sent as a *remove*.
+prospect is already someone else's), their own saved searches, every contract with its
+versions, requests and disputes, the lead sales and the credits; leads stay on the server
+(the demand simulation asks the server for its counts), and so does the unsold list.
+Managers and admins receive everything. A changed row outside a user's scope is sent as a *remove*.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import OPEN_STATUSES, Role
-from app.persistence.models import Lead, Provider
+from app.persistence.models import ContractVersion, Lead, Provider
 
 _EVERYONE = frozenset({"users", "sectors", "categories", "sites"})
 _LEAD_CHILDREN = frozenset({"journey_events", "callbacks", "lead_status_changes"})
@@ -36,6 +37,19 @@ _PROVIDER_TABLES = frozenset(
         "provider_changes",
     }
 )
+_CONTRACT_TABLES = frozenset(
+    {
+        "contracts",
+        "contract_versions",
+        "contract_prices",
+        "contract_zones",
+        "contract_events",
+        "contract_requests",
+        "lead_disputes",
+    }
+)
+# What reps receive beyond what they write: the sales of leads and the credits they gave.
+_SALES_READ = _PROVIDER_TABLES | _CONTRACT_TABLES | {"lead_sales", "provider_credits"}
 # Tables a role may write to through a push (fields are checked in sync.schema).
 _WRITABLE = {
     Role.EXPERT: frozenset(
@@ -48,7 +62,7 @@ _WRITABLE = {
             "sync_conflicts",
         }
     ),
-    Role.SALES: _PROVIDER_TABLES | {"saved_searches", "sync_conflicts"},
+    Role.SALES: _PROVIDER_TABLES | _CONTRACT_TABLES | {"saved_searches", "sync_conflicts"},
 }
 
 
@@ -73,7 +87,10 @@ class UserScope:
         if lead_id is not None and session.get(Lead, lead_id) is None:
             return False
         provider_id = values.get("provider_id")
-        return not (provider_id is not None and session.get(Provider, provider_id) is None)
+        if provider_id is not None and session.get(Provider, provider_id) is None:
+            return False
+        version_id = values.get("version_id")
+        return not (version_id is not None and session.get(ContractVersion, version_id) is None)
 
     def may_edit(self, table: str, row: Any, session: Session) -> bool:
         if not self.may_write(table):
@@ -98,7 +115,7 @@ class UserScope:
             if table in _LEAD_CHILDREN:
                 open_leads = _open_leads(session, (r["lead_id"] for r in rows))
                 return _split(rows, lambda r: r["lead_id"] in open_leads)
-        if self.role == Role.SALES and table in _PROVIDER_TABLES:
+        if self.role == Role.SALES and table in _SALES_READ:
             return rows, []
         if table == "saved_searches":
             return _split(rows, lambda r: r["owner_id"] == self.user_id)

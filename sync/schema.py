@@ -9,18 +9,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, Uuid
+from sqlalchemy import Date, Table, Uuid
 
 from app.persistence.models import (
     Base,
     CallAttempt,
     Callback,
     Category,
+    Contract,
+    ContractEvent,
+    ContractPrice,
+    ContractRequest,
+    ContractVersion,
+    ContractZone,
     JourneyEvent,
     Lead,
+    LeadDispute,
+    LeadSale,
     LeadStatusChange,
     Opposition,
     Provider,
@@ -28,17 +36,19 @@ from app.persistence.models import (
     ProviderCategory,
     ProviderChange,
     ProviderContact,
+    ProviderCredit,
     ProviderZone,
     SavedSearch,
     Sector,
     Site,
     SyncConflict,
+    UnsoldLead,
     User,
 )
 from app.persistence.types import UTCDateTime
 
 # Raised by either side when the other speaks another schema: the client must be updated.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Columns that describe the row's sync state rather than its content.
 BOOKKEEPING = frozenset({"id", "server_seq", "hlc", "field_clocks"})
@@ -134,6 +144,37 @@ TABLES: tuple[SyncedTable, ...] = (
         "saved_searches", SavedSearch, client_inserts=True, client_fields=_editable(SavedSearch)
     ),
     SyncedTable(
+        "contracts",
+        Contract,
+        client_inserts=True,
+        client_fields=frozenset({"updated_at", "owner_id"}),
+    ),
+    # Terms are frozen once signed and statuses past "signed" are the server's: server.contracts
+    # checks both on every push.
+    SyncedTable(
+        "contract_versions",
+        ContractVersion,
+        client_inserts=True,
+        client_fields=_editable(ContractVersion) - {"contract_id", "number"},
+    ),
+    *(
+        SyncedTable(model.__tablename__, model, client_inserts=True, client_fields=_editable(model))
+        for model in (ContractPrice, ContractZone)
+    ),
+    SyncedTable("contract_events", ContractEvent, append_only=True, client_inserts=True),
+    SyncedTable("contract_requests", ContractRequest, client_inserts=True),
+    SyncedTable("lead_sales", LeadSale, append_only=True),
+    SyncedTable("unsold_leads", UnsoldLead),
+    SyncedTable(
+        "lead_disputes",
+        LeadDispute,
+        client_inserts=True,
+        client_fields=frozenset(
+            {"updated_at", "status", "decided_at", "decided_by_id", "decision_note"}
+        ),
+    ),
+    SyncedTable("provider_credits", ProviderCredit),
+    SyncedTable(
         "sync_conflicts",
         SyncConflict,
         client_fields=frozenset({"updated_at", "resolved", "resolved_by_id", "resolved_at"}),
@@ -151,6 +192,8 @@ def _decoder(column_type: Any) -> Callable[[Any], Any]:
         return lambda v: None if v is None else uuid.UUID(v)
     if isinstance(column_type, UTCDateTime):
         return lambda v: None if v is None else datetime.fromisoformat(v)
+    if isinstance(column_type, Date):
+        return lambda v: None if v is None else date.fromisoformat(v)
     return lambda v: v
 
 
@@ -163,7 +206,7 @@ def encode(value: Any) -> Any:
     """A column value as JSON (UUIDs and datetimes as text)."""
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     return value
 

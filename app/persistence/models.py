@@ -9,17 +9,19 @@ hybrid-logical-clock stamps that field-level merge compares (`hlc` for the row a
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     Double,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -72,6 +74,8 @@ class Category(SyncedRow, Base):
     name: Mapped[str] = mapped_column(String(160))
     sector_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sectors.id"))
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    # No contract may sell this category's leads for less (excl. VAT).
+    floor_price_cents: Mapped[int] = mapped_column(BigInteger, default=0)
 
     sector: Mapped[Sector] = relationship(back_populates="categories")
 
@@ -141,6 +145,8 @@ class Lead(SyncedRow, Base):
     close_reason: Mapped[str | None] = mapped_column(String(24), default=None)
     close_comment: Mapped[str | None] = mapped_column(Text, default=None)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The consumer may ask to be put in touch with fewer providers than the default.
+    max_providers: Mapped[int | None] = mapped_column(Integer, default=None)
 
     category: Mapped[Category] = relationship()
     site: Mapped[Site] = relationship()
@@ -359,6 +365,187 @@ class SavedSearch(SyncedRow, Base):
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     name: Mapped[str] = mapped_column(String(80))
     criteria: Mapped[str] = mapped_column(Text)
+
+
+class Contract(SyncedRow, Base):
+    """A provider's contract: the stable identity its versions (amendments) belong to."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (Index("ix_contracts_provider", "provider_id"),)
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # Human-facing number, assigned by the server at the first activation.
+    reference: Mapped[str | None] = mapped_column(String(20), default=None)
+
+    provider: Mapped[Provider] = relationship()
+
+
+class ContractVersion(SyncedRow, Base):
+    """One version of a contract's terms: the original, then each amendment."""
+
+    __tablename__ = "contract_versions"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "number", name="uq_contract_versions_number"),
+        Index("ix_contract_versions_status", "status", "starts_on"),
+    )
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))  # ContractStatus
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date, default=None)
+    tacit_renewal: Mapped[bool] = mapped_column(Boolean, default=True)
+    notice_days: Mapped[int] = mapped_column(Integer, default=30)
+    sharing_level: Mapped[int] = mapped_column(Integer)  # 1 = exclusive
+    cap_leads: Mapped[int | None] = mapped_column(Integer, default=None)
+    cap_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    package_fee_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    package_leads: Mapped[int | None] = mapped_column(Integer, default=None)
+    payment_days: Mapped[int] = mapped_column(Integer, default=30)
+    sepa_mandate_ref: Mapped[str | None] = mapped_column(String(35), default=None)
+    signed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    contract: Mapped[Contract] = relationship()
+
+
+class ContractPrice(SyncedRow, Base):
+    """A category a contract version buys, at a price per lead in cents excl. VAT."""
+
+    __tablename__ = "contract_prices"
+    __table_args__ = (Index("ix_contract_prices_version", "version_id"),)
+
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contract_versions.id"))
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("categories.id"))
+    price_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class ContractZone(SyncedRow, Base):
+    """Where a contract version buys: a département, or a postcode and a radius in km."""
+
+    __tablename__ = "contract_zones"
+    __table_args__ = (Index("ix_contract_zones_version", "version_id"),)
+
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contract_versions.id"))
+    departement_code: Mapped[str | None] = mapped_column(String(3), default=None)
+    postcode: Mapped[str | None] = mapped_column(String(5), default=None)
+    radius_km: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class ContractEvent(SyncedRow, Base):
+    """Audit of a contract version's life cycle (each status step). Append-only."""
+
+    __tablename__ = "contract_events"
+    __table_args__ = (Index("ix_contract_events_version", "version_id", "occurred_at"),)
+
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contract_versions.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    from_status: Mapped[str | None] = mapped_column(String(12), default=None)
+    to_status: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ContractRequest(SyncedRow, Base):
+    """A server command on a contract version (activate, suspend, resume, terminate).
+
+    Made on a workstation (offline too) and answered by the server, which sets `state` and
+    `answer`; the answer syncs back to the workstation that shows it.
+    """
+
+    __tablename__ = "contract_requests"
+    __table_args__ = (
+        Index("ix_contract_requests_version", "version_id"),
+        Index("ix_contract_requests_state", "state"),
+    )
+
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contract_versions.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # RequestKind
+    requested_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(10))  # RequestState
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class LeadSale(SyncedRow, Base):
+    """A lead sold to a provider under a contract version. Written by the server only."""
+
+    __tablename__ = "lead_sales"
+    __table_args__ = (
+        # Never twice to one provider, whatever races.
+        UniqueConstraint("lead_id", "provider_id", name="uq_lead_sales_lead_provider"),
+        Index("ix_lead_sales_contract_month", "contract_id", "sold_at"),
+        Index("ix_lead_sales_provider", "provider_id", "sold_at"),
+    )
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id"))
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"))
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contract_versions.id"))
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("categories.id"))
+    # Copied from the lead when sold: reps' workstations hold no leads.
+    lead_number: Mapped[int] = mapped_column(BigInteger)
+    lead_postcode: Mapped[str] = mapped_column(String(5))
+    lead_city: Mapped[str] = mapped_column(String(120))
+    sold_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    price_cents: Mapped[int] = mapped_column(BigInteger)
+    # Covered by the monthly package: billed through the fee, not per lead.
+    within_package: Mapped[bool] = mapped_column(Boolean, default=False)
+    sharing_level: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(Integer)
+    distance_km: Mapped[float | None] = mapped_column(Double, default=None)
+
+
+class UnsoldLead(SyncedRow, Base):
+    """A released lead no provider could take, and why. Cleared when a later pass sells it."""
+
+    __tablename__ = "unsold_leads"
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(16))  # UnsoldReason
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sold_later_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class LeadDispute(SyncedRow, Base):
+    """A provider's dispute of a lead it bought, and staff's decision."""
+
+    __tablename__ = "lead_disputes"
+    __table_args__ = (
+        UniqueConstraint("sale_id", name="uq_lead_disputes_sale"),
+        Index("ix_lead_disputes_provider", "provider_id", "filed_at"),
+    )
+
+    sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lead_sales.id"))
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    reason: Mapped[str] = mapped_column(String(20))  # DisputeReason
+    comment: Mapped[str] = mapped_column(Text, default="")
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    filed_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(10))  # DisputeStatus
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProviderCredit(SyncedRow, Base):
+    """Money owed back to a provider (an accepted dispute), taken off its next invoice."""
+
+    __tablename__ = "provider_credits"
+    __table_args__ = (
+        UniqueConstraint("dispute_id", name="uq_provider_credits_dispute"),
+        Index("ix_provider_credits_provider", "provider_id"),
+    )
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    dispute_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("lead_disputes.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    label: Mapped[str] = mapped_column(String(200))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SyncConflict(SyncedRow, Base):

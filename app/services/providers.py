@@ -33,6 +33,7 @@ from app.domain.providers import (
     ProviderSource,
     ProviderStage,
 )
+from app.domain.zones import ZoneInput, check_zones
 from app.ids import uuid7
 from app.persistence.models import (
     Provider,
@@ -41,7 +42,6 @@ from app.persistence.models import (
     ProviderContact,
     ProviderZone,
 )
-from app.reference import departements
 from app.services.auth import StaffMember
 from app.services.queue import search_name_key
 
@@ -95,20 +95,6 @@ class ProviderForm:
     source: str = ProviderSource.MANUAL.value
     closing_rate_percent: str = ""
     notes: str = ""
-
-
-@dataclass(frozen=True)
-class ZoneInput:
-    departement_code: str | None = None
-    postcode: str | None = None
-    radius_km: int | None = None
-
-    @property
-    def label(self) -> str:
-        if self.departement_code:
-            dep = departements().get(self.departement_code)
-            return f"{self.departement_code} – {dep.name}" if dep else self.departement_code
-        return f"{self.postcode} + {self.radius_km} km"
 
 
 @dataclass(frozen=True)
@@ -204,24 +190,6 @@ def form_of(provider: Provider) -> ProviderForm:
         closing_rate_percent=str(provider.closing_rate_percent or ""),
         notes=provider.notes,
     )
-
-
-def check_zones(zones: list[ZoneInput]) -> list[ZoneInput]:
-    checked = []
-    for zone in zones:
-        if zone.departement_code:
-            if zone.departement_code not in departements():
-                raise FieldErrors({"zones": f"Département inconnu : {zone.departement_code}."})
-            checked.append(ZoneInput(departement_code=zone.departement_code))
-            continue
-        try:
-            postcode = normalize_postcode(zone.postcode or "")
-        except InvalidPostcode as exc:
-            raise FieldErrors({"zones": f"Zone : {exc}"}) from None
-        if zone.radius_km is None or not 1 <= zone.radius_km <= 200:
-            raise FieldErrors({"zones": "Le rayon d'une zone va de 1 à 200 km."})
-        checked.append(ZoneInput(postcode=postcode, radius_km=zone.radius_km))
-    return checked
 
 
 def contact_values(contact: ContactInput) -> dict[str, Any]:

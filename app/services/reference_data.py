@@ -47,6 +47,7 @@ def install_reference_data(session: Session) -> None:
             existing_sectors[ref.code] = sector
     session.flush()
     existing_categories = set(session.scalars(select(Category.code)))
+    floors = {ref.code: ref.lead_floor_price_cents for ref in sectors()}
     for cat in categories():
         if cat.code not in existing_categories:
             session.add(
@@ -55,6 +56,7 @@ def install_reference_data(session: Session) -> None:
                     name=cat.name,
                     sector_id=existing_sectors[cat.sector_code].id,
                     needs_review=cat.needs_review,
+                    floor_price_cents=floors[cat.sector_code],
                 )
             )
     existing_sites = set(session.scalars(select(Site.code)))

@@ -1,0 +1,185 @@
+"""Contracts on the server: what a push may change, and the answers to contract requests.
+
+Reps edit drafts and record "sent" and "signed" from their workstations (synced edits). From
+"signed" on, the terms are frozen, and the steps that start or stop the sale of leads
+(activate, suspend, resume, terminate) are requests the server answers, here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import paris_today
+from app.domain.contracts import (
+    CLIENT_STEPS,
+    REQUEST_STEPS,
+    STATUS_LABELS,
+    ContractStatus,
+    RequestKind,
+    RequestState,
+    VersionSpan,
+    check_terms,
+    plan_activation,
+)
+from app.domain.errors import FieldErrors
+from app.persistence.models import (
+    Contract,
+    ContractEvent,
+    ContractRequest,
+    ContractVersion,
+)
+from app.services.contract_terms import category_floors, terms_of
+from server.changes import ChangedRows, server_edit, server_stamp
+from server.sequence import stamp_changes, take_numbers
+
+_TERM_TABLES = frozenset({"contract_prices", "contract_zones"})
+
+
+def refusal(
+    session: Session, table: str, row: Any, values: dict[str, Any], inserting: bool
+) -> str | None:
+    """Why a pushed contract edit may not be applied, or None (French, shown to the rep)."""
+    if table == "contract_versions":
+        if inserting:
+            if values.get("status") != ContractStatus.DRAFT:
+                return "Une version de contrat naît en brouillon."
+            return None
+        status = ContractStatus(row.status)
+        wanted = values.get("status", status)
+        if wanted != status and wanted not in CLIENT_STEPS.get(status, frozenset()):
+            return (
+                f"Passage « {STATUS_LABELS[status]} » → « {STATUS_LABELS[ContractStatus(wanted)]} »"
+                " réservé au serveur (demande d'activation, de suspension ou de résiliation)."
+            )
+        if status not in (ContractStatus.DRAFT, ContractStatus.SENT):
+            frozen = set(values) - {"updated_at", "notes"}
+            if frozen:
+                return "Version signée : ses conditions ne changent que par avenant."
+        return None
+    if table in _TERM_TABLES:
+        version = session.get(ContractVersion, values.get("version_id") or row.version_id)
+        if version is None or version.status != ContractStatus.DRAFT:
+            return "Version signée : ses conditions ne changent que par avenant."
+        return None
+    if table == "contract_requests" and values.get("state") != RequestState.PENDING:
+        return "Une demande arrive en attente ; le serveur seul y répond."
+    return None
+
+
+def pending_requests(session: Session) -> list[uuid.UUID]:
+    return list(
+        session.scalars(
+            select(ContractRequest.id)
+            .where(ContractRequest.state == RequestState.PENDING)
+            .order_by(ContractRequest.requested_at)
+        )
+    )
+
+
+def answer_request(
+    session: Session, request_id: uuid.UUID, now: datetime
+) -> ContractRequest | None:
+    """Carry out one pending request, or refuse it with the reason. Idempotent."""
+    request = session.scalars(
+        select(ContractRequest).where(ContractRequest.id == request_id).with_for_update()
+    ).one_or_none()
+    if request is None or request.state != RequestState.PENDING:
+        return request
+    changed = ChangedRows(session, server_stamp(now))
+    version = session.scalars(
+        select(ContractVersion).where(ContractVersion.id == request.version_id).with_for_update()
+    ).one()
+    kind = RequestKind(request.kind)
+    allowed_from, target = REQUEST_STEPS[kind]
+    status = ContractStatus(version.status)
+    refused: str | None = None
+    if status not in allowed_from:
+        refused = f"La version {version.number} est « {STATUS_LABELS[status]} »."
+    elif kind == RequestKind.ACTIVATE:
+        refused = _activate(session, version, request, now)
+    if refused is None:
+        server_edit(
+            version, {"status": target, "status_changed_at": now}, now, request.requested_by_id
+        )
+        if kind == RequestKind.TERMINATE and (
+            version.ends_on is None or version.ends_on > paris_today(now)
+        ):
+            server_edit(version, {"ends_on": paris_today(now)}, now, request.requested_by_id)
+        session.add(
+            ContractEvent(
+                version_id=version.id,
+                occurred_at=now,
+                user_id=request.requested_by_id,
+                from_status=status,
+                to_status=target,
+                note=request.reason,
+            )
+        )
+    server_edit(
+        request,
+        {
+            "state": RequestState.REFUSED if refused else RequestState.DONE,
+            "answer": refused or "",
+            "answered_at": now,
+        },
+        now,
+        None,
+    )
+    stamp_changes(session, changed.rows + [request, version])
+    return request
+
+
+def _activate(
+    session: Session, version: ContractVersion, request: ContractRequest, now: datetime
+) -> str | None:
+    try:
+        check_terms(terms_of(session, version), category_floors(session))
+    except FieldErrors as errors:
+        return "Conditions invalides : " + " ".join(errors.errors.values())
+    others = list(
+        session.scalars(
+            select(ContractVersion)
+            .where(
+                ContractVersion.contract_id == version.contract_id,
+                ContractVersion.id != version.id,
+                ContractVersion.deleted.is_(False),
+            )
+            .order_by(ContractVersion.id)
+            .with_for_update()
+        )
+    )
+    to_end, refused = plan_activation(_span(version), [_span(o) for o in others])
+    if refused:
+        return refused
+    by_number = {o.number: o for o in others}
+    for number, last_day in to_end:
+        older = by_number[number]
+        server_edit(older, {"ends_on": last_day}, now, request.requested_by_id)
+        session.add(
+            ContractEvent(
+                version_id=older.id,
+                occurred_at=now,
+                user_id=request.requested_by_id,
+                from_status=older.status,
+                to_status=older.status,
+                note=f"Remplacée par l'avenant {version.number} à compter du "
+                f"{version.starts_on:%d/%m/%Y}.",
+            )
+        )
+    contract = session.get(Contract, version.contract_id)
+    assert contract is not None
+    if contract.reference is None:
+        number = take_numbers(session, "contract_number", 1)
+        server_edit(contract, {"reference": f"CT-{number:06d}"}, now, None)
+    return None
+
+
+def _span(version: ContractVersion) -> VersionSpan:
+    return VersionSpan(
+        version.number, ContractStatus(version.status), version.starts_on, version.ends_on
+    )
