@@ -15,17 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.dispatch.matching import DispatchPolicy, UnsoldReason
 from app.domain.contracts import ContractStatus, RequestKind, RequestState
 from app.domain.enums import LeadStatus, Role
+from app.domain.zones import ZoneInput
 from app.persistence.models import (
     Contract,
     ContractVersion,
-    Lead,
     LeadSale,
     UnsoldLead,
     User,
 )
 from app.services.auth import StaffMember
 from app.services.contracts import ContractService
-from app.domain.zones import ZoneInput
 from app.services.intake import register_lead
 from server.contracts import answer_request
 from server.dispatch import dispatch_lead, dispatch_sessions
@@ -220,7 +219,7 @@ def _race(work, threads: int) -> list[BaseException]:
         barrier.wait()
         try:
             work(i)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             errors.append(exc)
 
     workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
