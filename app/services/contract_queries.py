@@ -178,7 +178,7 @@ class ContractQueries:
             before = session.get(ContractVersion, before_id)
             after = session.get(ContractVersion, after_id)
             assert before is not None and after is not None
-            names = dict(session.execute(select(Category.id, Category.name)).tuples())
+            names = {i: n for i, n in session.execute(select(Category.id, Category.name))}
             return diff_terms(terms_of(session, before), terms_of(session, after), names)
 
     def provider_month(self, provider_id: uuid.UUID, now: datetime) -> ProviderMonth:
@@ -203,7 +203,7 @@ class ContractQueries:
                 last = self._last_requests(session, [in_force[0].id])
                 version_row = _version_row(in_force[0], in_force[1], last.get(in_force[0].id))
                 terms = terms_of(session, in_force[0])
-            names = dict(session.execute(select(Category.id, Category.name)).tuples())
+            names = {i: n for i, n in session.execute(select(Category.id, Category.name))}
             disputes = {
                 d.sale_id: d
                 for d in session.scalars(

@@ -1,0 +1,149 @@
+"""A rep's contract reaches the server, which activates it on request; leads an expert releases
+are sold under it within its cap; concurrent dispatch requests on two server workers never
+oversell (SQLite, PostgreSQL and MariaDB)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.dispatch.matching import UnsoldReason
+from app.domain.contracts import ContractStatus, RequestKind, RequestState
+from app.domain.enums import LeadStatus
+from app.persistence.database import make_engine
+from app.persistence.models import (
+    Contract,
+    ContractRequest,
+    ContractVersion,
+    Lead,
+    LeadSale,
+    UnsoldLead,
+)
+from app.services.auth import StaffMember
+from app.services.contract_queries import ContractQueries
+from app.services.contracts import ContractService
+from tests.contract_fixtures import add_provider, category_id, terms
+from tests.e2e.harness import PASSWORD, server_count
+
+
+def _staff(station) -> StaffMember:  # type: ignore[no-untyped-def]
+    assert station.user_id is not None
+    return StaffMember(station.user_id, station.username, station.username, "sales")  # type: ignore[arg-type]
+
+
+def _signed_contract(rep, name: str, **term_changes) -> tuple[uuid.UUID, uuid.UUID]:  # type: ignore[no-untyped-def]
+    now = rep.wall()
+    with rep.sessions.begin() as session:
+        provider_id = add_provider(session, name, "75011", now)
+        category = category_id(session)
+    service = ContractService(rep.sessions, rep.wall, _staff(rep))
+    start = (now - timedelta(days=1)).date()
+    version_id = service.create(provider_id, terms(category, starts_on=start, **term_changes))
+    service.move(version_id, ContractStatus.SENT)
+    service.move(version_id, ContractStatus.SIGNED)
+    return provider_id, version_id
+
+
+def test_a_contract_is_activated_by_the_server_and_released_leads_arrive_within_the_cap(
+    server, workstation
+) -> None:  # type: ignore[no-untyped-def]
+    rep = workstation("sales1")
+    rep.sync()
+    provider_id, version_id = _signed_contract(rep, "Bains Durand", cap_leads=3)
+    request_id = ContractService(rep.sessions, rep.wall, _staff(rep)).request(
+        version_id, RequestKind.ACTIVATE
+    )
+    rep.sync()
+    request = rep.get(ContractRequest, request_id)
+    assert request.state == RequestState.DONE, request.answer
+    assert rep.get(ContractVersion, version_id).status == ContractStatus.ACTIVE
+    contract = rep.get(Contract, rep.get(ContractVersion, version_id).contract_id)
+    assert contract.reference and contract.reference.startswith("CT-")
+
+    expert = workstation("expert1")
+    expert.sync()
+    with expert.sessions() as session:
+        leads = list(session.scalars(select(Lead.id).order_by(Lead.number).limit(5)))
+    for lead_id in leads:
+        expert.edit(Lead, lead_id, status=LeadStatus.RELEASED)
+    expert.sync()
+
+    assert server_count(server.database_url, LeadSale, provider_id=provider_id) == 3
+    assert server_count(server.database_url, UnsoldLead, reason=UnsoldReason.CAPS_REACHED) == 2
+    rep.sync()
+    month = ContractQueries(rep.sessions).provider_month(provider_id, rep.wall())
+    assert month.leads == 3 and len(month.sales) == 3
+    assert month.amount_cents == 3 * 2500
+    assert month.version is not None and month.version.version_id == version_id
+
+
+def test_concurrent_dispatch_requests_on_two_workers_never_oversell(server, workstation) -> None:  # type: ignore[no-untyped-def]
+    rep = workstation("sales1")
+    rep.sync()
+    service = ContractService(rep.sessions, rep.wall, _staff(rep))
+    caps = {}
+    for name, changes in (
+        ("Exclusif", {"sharing_level": 1, "cap_leads": 4, "price_cents": 5000}),
+        ("Partage B", {"sharing_level": 2, "cap_leads": 6}),
+        ("Partage C", {"sharing_level": 2, "cap_leads": 6}),
+    ):
+        provider_id, version_id = _signed_contract(rep, name, **changes)
+        service.request(version_id, RequestKind.ACTIVATE)
+        caps[provider_id] = (changes["cap_leads"], changes["sharing_level"])
+    rep.sync()
+
+    engine = make_engine(server.database_url)
+    with Session(engine) as session, session.begin():
+        leads = list(session.scalars(select(Lead.id).order_by(Lead.number).limit(12)))
+        session.execute(update(Lead).where(Lead.id.in_(leads)).values(status=LeadStatus.RELEASED))
+    token = httpx.post(
+        f"{server.url}/api/v1/auth/sign-in",
+        json={"username": "manager1", "password": PASSWORD},
+    ).json()["token"]
+
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def hammer(seed: int) -> None:
+        order = [str(x) for x in leads]
+        random.Random(seed).shuffle(order)
+        barrier.wait()
+        try:
+            answer = httpx.post(
+                f"{server.url}/api/v1/dispatch/leads",
+                json={"lead_ids": order},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=120,
+            )
+            answer.raise_for_status()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    assert not errors, errors
+
+    with Session(engine) as session:
+        sales = session.execute(select(LeadSale.lead_id, LeadSale.provider_id)).all()
+        per_lead = dict(
+            session.execute(
+                select(LeadSale.lead_id, func.min(LeadSale.sharing_level)).group_by(
+                    LeadSale.lead_id
+                )
+            ).all()
+        )
+    engine.dispose()
+    for provider_id, (cap, _level) in caps.items():
+        assert sum(1 for _l, p in sales if p == provider_id) == cap  # filled, never beyond
+    for lead_id, level in per_lead.items():
+        assert sum(1 for lead, _p in sales if lead == lead_id) <= level
+    assert len(set(sales)) == len(sales)
