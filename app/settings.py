@@ -38,7 +38,7 @@ from app.demand.forecast import DemandPolicy
 from app.policy.calling_rules import CallingRules
 from app.policy.office_hours import DEFAULT_OFFICE_HOURS
 from app.policy.queue_rules import QueuePolicy
-from app.reports.simulation_pdf import Letterhead
+from app.reports.pdf_parts import Letterhead
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,11 @@ DEMO_LETTERHEAD = Letterhead(
     address="12 rue de la Chaussée-d'Antin, 75009 Paris",
     phone="01 84 60 12 00",
     email="partenaires@mise-en-relation-travaux.fr",
+    legal_form="SAS",
+    share_capital_cents=50_000_00,
+    siren="552100554",
+    rcs_city="Paris",
+    vat_number="FR96552100554",
 )
 
 SETTINGS_FILE_NAME = "settings.toml"

@@ -68,6 +68,7 @@ class ProviderDialog(QDialog):
         categories: list[tuple[uuid.UUID, str]],
         provider_id: uuid.UUID | None = None,
         on_simulate: Callable[[uuid.UUID], None] | None = None,
+        account: QWidget | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -143,6 +144,9 @@ class ProviderDialog(QDialog):
         tabs.addTab(coverage, "Catégories et zones")
         tabs.addTab(self._contacts_tab(), "Contacts")
         tabs.addTab(self._history_tab(), "Historique")
+        if account is not None:
+            tabs.addTab(account, "Contrat et ventes")
+        self.account = account
         self.tabs = tabs
         self.error = error_line()
         layout = QVBoxLayout(self)

@@ -36,14 +36,19 @@ from app.domain.providers import (
     ProviderStage,
 )
 from app.services.auth import StaffMember
+from app.services.contract_queries import ContractQueries
+from app.services.contracts import ContractService
+from app.services.disputes import DisputeService
 from app.services.provider_activities import ProviderActivities
-from app.services.provider_queries import ProviderQueries, category_choices
+from app.services.provider_queries import ProviderQueries, category_catalogue
 from app.services.providers import ProviderService
 from app.settings import Settings
 from app.workspace import Workspace
 from ui import formatting
+from ui.contract_editor import ContractEditor
 from ui.import_dialog import ImportDialog
 from ui.pipeline_board import PipelineBoard
+from ui.provider_account import ProviderAccount
 from ui.provider_dialog import ProviderDialog
 from ui.provider_list import FilterBar, ProviderList
 from ui.simulation_dialog import DemandSource, SimulationDialog
@@ -79,7 +84,11 @@ class SalesWindow(QMainWindow):
             workspace.sessions, clock, user, self.settings.office_hours
         )
         self.queries = ProviderQueries(workspace.sessions)
-        self.categories = category_choices(workspace.sessions)
+        self.catalogue = category_catalogue(workspace.sessions)
+        self.categories = [(c.id, f"{c.sector} – {c.name}") for c in self.catalogue]
+        self.contracts = ContractService(workspace.sessions, clock, user)
+        self.contract_queries = ContractQueries(workspace.sessions)
+        self.disputes = DisputeService(workspace.sessions, clock, user)
         self.setWindowTitle(f"CRM Leads – Prospection – {user.display_name}")
         self.resize(1400, 860)
 
@@ -127,6 +136,7 @@ class SalesWindow(QMainWindow):
             ("Tâche", "Ctrl+T", lambda: self.plan_selected(ActivityKind.TASK)),
             ("Note", "Ctrl+K", self.note_selected),
             ("Simulation", "Ctrl+M", self.simulate_selected),
+            ("Contrat", "Ctrl+Shift+C", self.open_contract),
             ("Importer un CSV", "Ctrl+I", self.import_csv),
             ("Fait", "Ctrl+D", self.complete_day_item),
             ("Actualiser", "F5", self.refresh),
@@ -215,16 +225,49 @@ class SalesWindow(QMainWindow):
         self.refresh()
         self.say(f"Déplacé vers « {STAGE_LABELS[stage]} ».")
 
-    def open_provider(self, provider_id: uuid.UUID | None) -> None:
-        dialog = ProviderDialog(
+    def provider_dialog(self, provider_id: uuid.UUID | None) -> ProviderDialog:
+        account = None
+        if provider_id is not None:
+            account = ProviderAccount(
+                self.contract_queries,
+                self.disputes,
+                provider_id,
+                self.clock,
+                lambda: self.open_contract(provider_id),
+            )
+        return ProviderDialog(
             self.service,
             self.queries,
             self.categories,
             provider_id,
             on_simulate=self.simulate,
+            account=account,
             parent=self,
         )
-        dialog.exec()
+
+    def open_provider(self, provider_id: uuid.UUID | None) -> None:
+        self.provider_dialog(provider_id).exec()
+        self.refresh()
+
+    def contract_editor(self, provider_id: uuid.UUID) -> ContractEditor:
+        file = self.queries.provider_file(provider_id)
+        return ContractEditor(
+            self.contracts,
+            self.contract_queries,
+            self.catalogue,
+            provider_id,
+            file.provider.company_name if file else "",
+            self.clock,
+            self.settings.letterhead,
+            pdf_folder=self.workspace.path.parent,
+            parent=self,
+        )
+
+    def open_contract(self, provider_id: uuid.UUID | None = None) -> None:
+        provider_id = provider_id or self._need_provider()
+        if provider_id is None:
+            return
+        self.contract_editor(provider_id).exec()
         self.refresh()
 
     def call_selected(self) -> None:

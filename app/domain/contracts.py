@@ -297,3 +297,15 @@ def diff_terms(
     for zone in sorted(new_zones - old_zones, key=lambda z: z.label):
         changes.append(TermChange("Zone", "—", zone.label))
     return changes
+
+
+def monthly_ceiling_cents(terms: ContractTerms) -> int | None:
+    """The most a month can cost under these terms (excl. VAT), or None when nothing caps it."""
+    fee = terms.package_fee_cents or 0
+    dearest = max((p.price_cents for p in terms.prices), default=0)
+    beyond: int | None = None
+    if terms.cap_leads is not None:
+        beyond = max(terms.cap_leads - (terms.package_leads or 0), 0) * dearest
+    if terms.cap_cents is not None:
+        beyond = terms.cap_cents if beyond is None else min(beyond, terms.cap_cents)
+    return None if beyond is None else fee + beyond

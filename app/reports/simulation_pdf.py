@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
@@ -18,34 +17,14 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.demand.simulation import Simulation
-from app.domain.money import format_euros
+from app.reports.pdf_parts import Letterhead
+from app.reports.pdf_parts import pdf_euros as _euros
+from app.reports.pdf_parts import pdf_percent as _percent
+from app.reports.pdf_parts import pdf_text as _pdf
 
 PARIS = ZoneInfo("Europe/Paris")
 BLUE = colors.HexColor("#1f4e79")
 ORANGE = colors.HexColor("#d9822b")
-
-
-@dataclass(frozen=True)
-class Letterhead:
-    """Our company, as printed at the top of documents sent to providers."""
-
-    name: str
-    address: str
-    phone: str
-    email: str
-
-
-def _pdf(text: str) -> str:
-    """The narrow no-break space babel uses in French numbers is not in the PDF base fonts."""
-    return text.replace("\u202f", "\xa0")
-
-
-def _euros(cents: int, with_cents: bool = False) -> str:
-    return _pdf(format_euros(cents, with_cents=with_cents))
-
-
-def _percent(value: float) -> str:
-    return _pdf(format_percent(value, locale="fr_FR"))
 
 
 def _month(month: object) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import month_start, paris_today
 from app.domain.contracts import (
+    STATUS_LABELS,
     ContractStatus,
     ContractTerms,
     RequestKind,
@@ -28,9 +29,12 @@ from app.persistence.models import (
     ContractVersion,
     LeadDispute,
     LeadSale,
+    Provider,
+    ProviderContact,
     ProviderCredit,
     User,
 )
+from app.reports.contract_pdf import ContractDocument, ProviderParty
 from app.services.contract_terms import terms_of
 
 
@@ -171,6 +175,47 @@ class ContractQueries:
                 terms_of(session, version),
                 events,
                 requests,
+            )
+
+    def document(self, version_id: uuid.UUID, made_on: date) -> ContractDocument:
+        """What the contract PDF prints for this version."""
+        with self.sessions() as session:
+            version = session.get(ContractVersion, version_id)
+            if version is None:
+                raise LookupError(version_id)
+            contract = session.get(Contract, version.contract_id)
+            assert contract is not None
+            provider = session.get(Provider, contract.provider_id)
+            assert provider is not None
+            representative = session.scalar(
+                select(ProviderContact.full_name)
+                .where(
+                    ProviderContact.provider_id == provider.id,
+                    ProviderContact.deleted.is_(False),
+                )
+                .order_by(ProviderContact.is_primary.desc(), ProviderContact.created_at)
+            )
+            return ContractDocument(
+                reference=contract.reference,
+                version_number=version.number,
+                status_label=STATUS_LABELS[ContractStatus(version.status)],
+                provider=ProviderParty(
+                    company_name=provider.company_name,
+                    legal_form=provider.legal_form,
+                    siren=provider.siren,
+                    siret=provider.siret,
+                    vat_number=provider.vat_number,
+                    address_line=provider.address_line,
+                    postcode=provider.postcode,
+                    city=provider.city,
+                    representative=representative,
+                    email=provider.email,
+                ),
+                terms=terms_of(session, version),
+                category_names={
+                    i: n for i, n in session.execute(select(Category.id, Category.name))
+                },
+                made_on=made_on,
             )
 
     def diff(self, before_id: uuid.UUID, after_id: uuid.UUID) -> list[TermChange]:

@@ -300,17 +300,30 @@ class ProviderQueries:
                 search.deleted = True
 
 
-def category_choices(sessions: sessionmaker[Session]) -> list[tuple[uuid.UUID, str]]:
-    """Every category as (id, "Sector – Category"), for pickers."""
+@dataclass(frozen=True)
+class CategoryChoice:
+    id: uuid.UUID
+    name: str
+    sector: str
+    floor_cents: int
+
+
+def category_catalogue(sessions: sessionmaker[Session]) -> list[CategoryChoice]:
+    """Every category with its sector and floor price, sector by sector, for pickers."""
     from app.persistence.models import Sector
 
     with sessions() as session:
         return [
-            (cid, f"{sector} – {name}")
-            for cid, name, sector in session.execute(
-                select(Category.id, Category.name, Sector.name)
+            CategoryChoice(cid, name, sector, floor)
+            for cid, name, sector, floor in session.execute(
+                select(Category.id, Category.name, Sector.name, Category.floor_price_cents)
                 .join(Sector, Sector.id == Category.sector_id)
                 .where(Category.deleted.is_(False))
                 .order_by(Sector.name, Category.name)
             )
         ]
+
+
+def category_choices(sessions: sessionmaker[Session]) -> list[tuple[uuid.UUID, str]]:
+    """Every category as (id, "Sector – Category"), for pickers."""
+    return [(c.id, f"{c.sector} – {c.name}") for c in category_catalogue(sessions)]

@@ -1,0 +1,46 @@
+"""What every document we send shares: our letterhead and French numbers the PDF fonts print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from babel.numbers import format_percent
+
+from app.domain.money import format_euros
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """Our company, as printed on documents sent to providers (contracts, invoices)."""
+
+    name: str
+    address: str
+    phone: str
+    email: str
+    legal_form: str = "SAS"
+    share_capital_cents: int = 0
+    siren: str = ""
+    rcs_city: str = ""
+    vat_number: str = ""
+
+    @property
+    def legal_line(self) -> str:
+        parts = [f"{self.legal_form} au capital de {pdf_euros(self.share_capital_cents)}"]
+        if self.siren:
+            parts.append(f"RCS {self.rcs_city} {self.siren[:3]} {self.siren[3:6]} {self.siren[6:]}")
+        if self.vat_number:
+            parts.append(f"TVA {self.vat_number}")
+        return " · ".join(parts)
+
+
+def pdf_text(text: str) -> str:
+    """The narrow no-break space babel uses in French numbers is not in the PDF base fonts."""
+    return text.replace("\u202f", "\xa0")
+
+
+def pdf_euros(cents: int, with_cents: bool = False) -> str:
+    return pdf_text(format_euros(cents, with_cents=with_cents))
+
+
+def pdf_percent(value: float) -> str:
+    return pdf_text(format_percent(value, locale="fr_FR"))

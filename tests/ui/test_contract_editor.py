@@ -1,0 +1,218 @@
+"""The contract editor and the provider's account, driven like a rep would (pytest-qt)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QPushButton
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from app.domain.contracts import ContractStatus, RequestState
+from app.domain.disputes import DisputeReason
+from app.domain.enums import Role
+from app.persistence.models import (
+    Contract,
+    ContractRequest,
+    ContractVersion,
+    Lead,
+    LeadDispute,
+    LeadSale,
+)
+from app.services.contract_queries import ContractQueries
+from app.services.contracts import ContractService
+from app.services.disputes import DisputeService
+from app.services.provider_queries import category_catalogue
+from app.settings import Settings
+from tests.conftest import add_user, submit_lead
+from tests.contract_fixtures import add_provider, category_id
+from ui.contract_editor import ContractEditor
+from ui.provider_account import ProviderAccount
+
+
+@pytest.fixture
+def rep(workspace):  # type: ignore[no-untyped-def]
+    return add_user(workspace, "sales1", Role.SALES)
+
+
+@pytest.fixture
+def provider(workspace, clock):  # type: ignore[no-untyped-def]
+    with workspace.sessions.begin() as session:
+        return add_provider(session, "Plomberie Martin", "75011", clock())
+
+
+def _editor(qtbot, workspace, clock, rep, provider) -> ContractEditor:  # type: ignore[no-untyped-def]
+    editor = ContractEditor(
+        ContractService(workspace.sessions, clock, rep),
+        ContractQueries(workspace.sessions),
+        category_catalogue(workspace.sessions),
+        provider,
+        "Plomberie Martin",
+        clock,
+        Settings().letterhead,
+    )
+    qtbot.addWidget(editor)
+    return editor
+
+
+def _check_category(editor: ContractEditor, name: str) -> None:
+    tree = editor.categories.tree
+    for i in range(tree.topLevelItemCount()):
+        sector = tree.topLevelItem(i)
+        for j in range(sector.childCount()):
+            if sector.child(j).text(0) == name:
+                sector.child(j).setCheckState(0, Qt.CheckState.Checked)
+                return
+    raise AssertionError(name)
+
+
+def test_a_rep_writes_a_contract_signs_it_and_asks_for_activation(
+    qtbot, workspace, clock, rep, provider, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    editor = _editor(qtbot, workspace, clock, rep, provider)
+    assert "Nouveau contrat" in editor.header.text()
+    editor.categories.search.setText("bains")
+    _check_category(editor, "Salle de bains")
+    assert editor.price_grid.rowCount() == 1
+    assert editor.price_grid.item(0, 1).text().startswith("12,00")  # the floor
+    editor.set_price(editor.price_grid.item(0, 0).data(Qt.ItemDataRole.UserRole), "9,50")
+    editor.zones.map.toggled.emit("75", True)
+    editor.cap_leads.setValue(30)
+    assert "30 leads/mois" in editor.totals.text()
+    qtbot.mouseClick(editor.buttons["save"], Qt.MouseButton.LeftButton)
+    assert "plancher" in editor.error.text()
+    assert editor.price_grid.item(0, 2).text() == "9,50"  # what was typed stays
+    with workspace.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ContractVersion)) == 0
+
+    editor.set_price(editor.price_grid.item(0, 0).data(Qt.ItemDataRole.UserRole), "28")
+    editor.cap_euros.setText("mille")
+    qtbot.mouseClick(editor.buttons["save"], Qt.MouseButton.LeftButton)
+    assert "illisible" in editor.conditions.error_text("cap_cents")
+    editor.cap_euros.setText("1 000")
+    qtbot.mouseClick(editor.buttons["save"], Qt.MouseButton.LeftButton)
+    assert editor.error.isHidden(), editor.error.text()
+    assert "version 1" in editor.header.text() and "Brouillon" in editor.header.text()
+    assert "montant mensuel maximal 840" in editor.totals.text()  # 30 leads × 28 €, under 1,000 €
+
+    qtbot.mouseClick(editor.buttons["sent"], Qt.MouseButton.LeftButton)
+    assert not editor.buttons["save"].isEnabled()
+    qtbot.mouseClick(editor.buttons["signed"], Qt.MouseButton.LeftButton)
+    assert "Signé" in editor.header.text()
+    assert not editor.categories.isEnabled()  # frozen: only an amendment changes it
+    qtbot.mouseClick(editor.buttons["activate"], Qt.MouseButton.LeftButton)
+    assert "En attente du serveur" in editor.request_state.text()
+    assert not editor.buttons["activate"].isEnabled()
+
+    pdf = editor.generate_pdf(tmp_path / "contrat.pdf")
+    assert pdf is not None
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    for expected in (
+        "Contrat de fourniture de demandes de devis",
+        "Plomberie Martin",
+        "Mise en Relation Travaux SAS",
+        "RCS Paris 552 100 554",
+        "Salle de bains",
+        "28,00",
+        "75 – Paris",
+        "Partagé, 3 prestataires au plus",
+        "Article 5 – Contestation",
+        "40 euros",
+        "Lu et approuvé",
+    ):
+        assert expected in text, expected
+    assert "■" not in text
+
+    # The server's answer arrives with a sync: the editor shows it on its own.
+    with workspace.sessions.begin() as session:
+        session.scalars(select(ContractRequest)).one().state = RequestState.DONE
+        session.scalars(select(ContractVersion)).one().status = ContractStatus.ACTIVE
+        session.scalars(select(Contract)).one().reference = "CT-000001"
+    qtbot.waitUntil(lambda: "CT-000001" in editor.header.text(), timeout=5000)
+    assert "Acceptée" in editor.request_state.text()
+    assert editor.buttons["suspend"].isEnabled() and editor.buttons["amend"].isEnabled()
+
+    qtbot.mouseClick(editor.buttons["amend"], Qt.MouseButton.LeftButton)
+    assert "Avenant" in editor.header.text()
+    editor.set_price(editor.price_grid.item(0, 0).data(Qt.ItemDataRole.UserRole), "31")
+    qtbot.mouseClick(editor.buttons["save"], Qt.MouseButton.LeftButton)
+    assert "version 2" in editor.header.text(), editor.error.text()
+    assert editor.version_list.topLevelItemCount() == 2
+    changes = {
+        editor.diff.topLevelItem(i).text(0): editor.diff.topLevelItem(i).text(2)
+        for i in range(editor.diff.topLevelItemCount())
+    }
+    assert changes["Prix « Salle de bains »"].startswith("31,00")
+    assert "Début" in changes
+
+
+def test_the_account_shows_the_month_and_takes_disputes(
+    qtbot, workspace, clock, rep, provider, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    service = ContractService(workspace.sessions, clock, rep)
+    with workspace.sessions() as session:
+        category = category_id(session)
+    from tests.contract_fixtures import terms
+
+    version_id = service.create(
+        provider, terms(category, 2500, cap_leads=40, package_fee_cents=10000, package_leads=1)
+    )
+    with workspace.sessions.begin() as session:
+        version = session.get(ContractVersion, version_id)
+        version.status = ContractStatus.ACTIVE
+        contract_id = version.contract_id
+    for n, phone in enumerate(("06 11 11 11 11", "06 22 22 22 22")):
+        lead_id = submit_lead(workspace, phone=phone)
+        with workspace.sessions.begin() as session:
+            lead = session.get(Lead, lead_id)
+            session.add(
+                LeadSale(
+                    lead_id=lead_id,
+                    provider_id=provider,
+                    contract_id=contract_id,
+                    version_id=version_id,
+                    category_id=category,
+                    lead_number=lead.number,
+                    lead_postcode="75011",
+                    lead_city="Paris",
+                    sold_at=clock() - timedelta(hours=n + 1),
+                    price_cents=2500,
+                    within_package=n == 1,  # the older one was the package's
+                    sharing_level=3,
+                    rank=1,
+                )
+            )
+    opened: list[bool] = []
+    account = ProviderAccount(
+        ContractQueries(workspace.sessions),
+        DisputeService(workspace.sessions, clock, rep),
+        provider,
+        clock,
+        lambda: opened.append(True),
+    )
+    qtbot.addWidget(account)
+    assert account.cap_bar.text().startswith("Leads ce mois : 2 / 40")
+    assert "125,00" in account.amount_line.text()  # 100 € package + 25 € beyond it
+    assert account.sales.topLevelItemCount() == 2
+
+    account.sales.setCurrentItem(account.sales.topLevelItem(0))
+    assert account.file_dispute(DisputeReason.WRONG_CONTACT, "Numéro non attribué")
+    account.sales.setCurrentItem(account.sales.topLevelItem(0))
+    assert not account.file_dispute(DisputeReason.DUPLICATE)  # once per lead
+    assert "déjà contesté" in warnings[-1]
+    account.dispute_list.setCurrentItem(account.dispute_list.topLevelItem(0))
+    assert not account.decide(False, "")
+    assert "Indiquez pourquoi" in warnings[-1]
+    account.dispute_list.setCurrentItem(account.dispute_list.topLevelItem(0))
+    assert account.decide(True, "Numéro vérifié : non attribué")
+    assert account.dispute_list.topLevelItem(0).text(3) == "Acceptée (avoir)"
+    assert account.sales.topLevelItem(0).text(6) == "Acceptée (avoir)"
+    with workspace.sessions() as session:
+        assert session.scalar(select(LeadDispute.status)) == "accepted"
+    account.findChild(QPushButton, "open_contract").click()
+    assert opened == [True]
