@@ -16,7 +16,6 @@ from app.dispatch.matching import DispatchPolicy, Offer, Sold, UnsoldReason, pla
 from app.domain.contracts import (
     CategoryFloor,
     ContractStatus,
-    ContractTerms,
     PriceLine,
     RequestKind,
     VersionSpan,

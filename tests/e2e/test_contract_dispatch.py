@@ -122,7 +122,7 @@ def test_concurrent_dispatch_requests_on_two_workers_never_oversell(server, work
                 timeout=120,
             )
             answer.raise_for_status()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=hammer, args=(i,)) for i in range(8)]

@@ -6,9 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.domain.contracts import ContractStatus, RequestState
