@@ -10,16 +10,28 @@ with an empty workspace that fills itself by sync.
 from __future__ import annotations
 
 import argparse
+import random
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from faker import Faker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.demo.generator import build_demo_workspace
+from app.demo.providers import REGION
+from app.domain.contracts import ContractStatus
+from app.domain.geography import postcode_places
 from app.persistence.database import make_engine
+from app.persistence.models import Category, ContractPrice, ContractVersion
 from server.bootstrap import stamp_unsequenced
+from server.intake import issue_site_key
 from server.persistence.database import migrate
 
 DEMO_DIR = Path("var/demo")
@@ -35,6 +47,73 @@ def prepare(database: Path, leads: int) -> str:
     stamp_unsequenced(engine)
     engine.dispose()
     return url
+
+
+@dataclass(frozen=True)
+class Feed:
+    """New small requests posted to the server's intake while the demo runs."""
+
+    site_key: str
+    categories: tuple[str, ...]
+    postcodes: tuple[tuple[str, str], ...]
+
+
+def prepare_feed(url: str) -> Feed:
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        key = issue_site_key(session, "devis-maison", datetime.now(UTC))
+        covered = session.scalars(
+            select(Category.code)
+            .join(ContractPrice, ContractPrice.category_id == Category.id)
+            .join(ContractVersion, ContractVersion.id == ContractPrice.version_id)
+            .where(
+                ContractVersion.status == ContractStatus.ACTIVE,
+                Category.needs_review.is_(False),
+            )
+            .distinct()
+        )
+        categories = tuple(sorted(covered)) or ("bathroom",)
+    engine.dispose()
+    places = tuple(
+        (p.postcode, p.main_commune)
+        for p in postcode_places().values()
+        if p.departement_code in REGION
+    )
+    return Feed(key, categories, places)
+
+
+def feed_leads(server_url: str, feed: Feed, every_seconds: float, stop: threading.Event) -> None:
+    """Post a consumer request every few seconds, as the web forms would: released at once
+    (no budget given), then dispatched by the server to the contracts that cover it."""
+    rng = random.Random()
+    people = Faker("fr_FR")
+    while not stop.wait(every_seconds):
+        postcode, city = rng.choice(feed.postcodes)
+        now = datetime.now(UTC)
+        body = {
+            "category": rng.choice(feed.categories),
+            "first_name": people.first_name(),
+            "last_name": people.last_name(),
+            "phone": f"06 {rng.randrange(10, 99)} {rng.randrange(10, 99)} "
+            f"{rng.randrange(10, 99)} {rng.randrange(10, 99)}",
+            "postcode": postcode,
+            "city": city,
+            "description": "Demande de devis (démonstration)",
+            "consent": {
+                "form_code": "demo-feed",
+                "at": now.isoformat(),
+                "wording_version": "2026-03",
+            },
+        }
+        try:
+            httpx.post(
+                f"{server_url}/api/v1/intake/leads",
+                json=body,
+                headers={"X-Api-Key": feed.site_key},
+                timeout=5,
+            )
+        except httpx.TransportError:
+            continue
 
 
 def wait_until_up(url: str, seconds: float = 30) -> None:
@@ -55,8 +134,16 @@ def main() -> int:
     parser.add_argument("--server-only", action="store_true")
     parser.add_argument("--user", default="expert1")
     parser.add_argument("--workspace", type=Path, default=DEMO_DIR / "workstation.sqlite")
+    parser.add_argument(
+        "--feed-seconds",
+        type=float,
+        default=20.0,
+        help="post a new consumer request this often (0: none)",
+    )
     args = parser.parse_args()
     database_url = prepare(DEMO_DIR / "server.sqlite", args.leads)
+    feed = prepare_feed(database_url) if args.feed_seconds > 0 else None
+    stop = threading.Event()
     server_url = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen(
         [
@@ -72,6 +159,11 @@ def main() -> int:
     try:
         wait_until_up(server_url)
         print(f"Server on {server_url} (database {database_url})")
+        if feed is not None:
+            threading.Thread(
+                target=feed_leads, args=(server_url, feed, args.feed_seconds, stop), daemon=True
+            ).start()
+            print(f"A new consumer request every {args.feed_seconds:g} s (--feed-seconds)")
         if args.server_only:
             return server.wait()
         client = [
@@ -82,6 +174,7 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        stop.set()
         server.terminate()
         server.wait(10)
 

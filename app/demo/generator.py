@@ -24,6 +24,7 @@ import phonenumbers
 from faker.providers.person.fr_FR import Provider as FrPerson
 from sqlalchemy import select
 
+from app.demo.contracts import add_demo_contracts
 from app.demo.providers import add_demo_providers
 from app.domain.enums import (
     CallbackStatus,
@@ -893,6 +894,7 @@ def build_demo_workspace(
     workspace = open_workspace(path)
     try:
         add_demo_providers(workspace.sessions, plan.now)
+        add_demo_contracts(workspace.sessions, plan.now)
     finally:
         workspace.close()
     return DemoSummary(
