@@ -115,7 +115,12 @@ class ContractEditor(QDialog):
         self.price_grid = QTableWidget(0, 3)
         self.price_grid.setObjectName("price_grid")
         self.price_grid.setHorizontalHeaderLabels(["Catégorie", "Plancher", "Prix HT / lead"])
-        self.price_grid.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.price_grid.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        self.price_grid.setColumnWidth(1, 90)
+        self.price_grid.setColumnWidth(2, 120)
         self.price_grid.verticalHeader().hide()
         self.price_grid.itemChanged.connect(self._price_edited)
         prices = QSplitter()
@@ -255,6 +260,7 @@ class ContractEditor(QDialog):
 
     def _history_tab(self) -> QWidget:
         self.version_list = QTreeWidget()
+        self.version_list.setRootIsDecorated(False)
         self.version_list.setObjectName("version_list")
         self.version_list.setHeaderLabels(["Version", "Statut", "Début", "Fin", "Dernière demande"])
         self.version_list.setColumnWidth(0, 120)
@@ -264,10 +270,12 @@ class ContractEditor(QDialog):
         )
         self.version_list.itemClicked.connect(lambda item: self.load_version(item.data(0, ID_ROLE)))
         self.events = QTreeWidget()
+        self.events.setRootIsDecorated(False)
         self.events.setHeaderLabels(["Quand", "Qui", "Étape", "Note"])
         self.events.setColumnWidth(0, 140)
         self.events.setColumnWidth(2, 260)
         self.diff = QTreeWidget()
+        self.diff.setRootIsDecorated(False)
         self.diff.setObjectName("diff")
         self.diff.setHeaderLabels(["Terme", "Version précédente", "Cette version"])
         self.diff.setColumnWidth(0, 260)
@@ -340,7 +348,9 @@ class ContractEditor(QDialog):
             self.load_version(fresh.row.version_id)
 
     def _fill(self, terms: ContractTerms) -> None:
-        self._typed_prices = {p.category_id: _euros_text(p.price_cents) for p in terms.prices}
+        self._typed_prices = {
+            p.category_id: _euros_text(p.price_cents, with_cents=True) for p in terms.prices
+        }
         self.categories.set_checked(p.category_id for p in terms.prices)
         self.zones.set_zones(terms.zones)
         self.starts_on.setDate(_qdate(terms.starts_on))
@@ -436,7 +446,7 @@ class ContractEditor(QDialog):
             floor = QTableWidgetItem(format_euros(choice.floor_cents, with_cents=True))
             floor.setFlags(floor.flags() & ~Qt.ItemFlag.ItemIsEditable)
             floor.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            default = _euros_text(choice.floor_cents)
+            default = _euros_text(choice.floor_cents, with_cents=True)
             price = QTableWidgetItem(self._typed_prices.setdefault(choice.id, default))
             price.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             for column, item in enumerate((name, floor, price)):
@@ -665,8 +675,9 @@ class ContractEditor(QDialog):
         )
 
 
-def _euros_text(cents: int | None) -> str:
+def _euros_text(cents: int | None, with_cents: bool = False) -> str:
+    """An amount as typed in a field: '1 500', '28,50' (no currency sign)."""
     if cents is None:
         return ""
-    text = format_euros(cents, with_cents=cents % 100 != 0)
+    text = format_euros(cents, with_cents=with_cents or cents % 100 != 0)
     return text.replace("\xa0€", "").replace("\u202f", " ").replace("\xa0", " ").strip()

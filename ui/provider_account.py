@@ -72,6 +72,7 @@ class ProviderAccount(QWidget):
         open_button.clicked.connect(open_contract)
 
         self.sales = QTreeWidget()
+        self.sales.setRootIsDecorated(False)
         self.sales.setObjectName("sales")
         self.sales.setHeaderLabels(
             ["Vendu le", "Lead", "Catégorie", "Lieu", "Prix HT", "Forfait", "Contestation"]
@@ -83,6 +84,7 @@ class ProviderAccount(QWidget):
         dispute.clicked.connect(self.file_dispute)
 
         self.dispute_list = QTreeWidget()
+        self.dispute_list.setRootIsDecorated(False)
         self.dispute_list.setObjectName("disputes")
         self.dispute_list.setHeaderLabels(["Déposée le", "Lead", "Motif", "Statut", "Décision"])
         self.dispute_list.setColumnWidth(2, 240)
