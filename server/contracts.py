@@ -1,4 +1,5 @@
-"""Contracts on the server: what a push may change, and the answers to contract requests.
+"""Contracts on the server: what a push may change (contract terms, requests, disputes), and
+the answers to contract requests.
 
 Reps edit drafts and record "sent" and "signed" from their workstations (synced edits). From
 "signed" on, the terms are frozen, and the steps that start or stop the sale of leads
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import paris_today
+from app.dispatch.matching import DispatchPolicy
 from app.domain.contracts import (
     CLIENT_STEPS,
     REQUEST_STEPS,
@@ -26,18 +28,23 @@ from app.domain.contracts import (
     check_terms,
     plan_activation,
 )
-from app.domain.errors import FieldErrors
+from app.domain.disputes import DisputeStatus, check_filing
+from app.domain.errors import ActionRefused, FieldErrors
 from app.persistence.models import (
     Contract,
     ContractEvent,
     ContractRequest,
     ContractVersion,
+    LeadDispute,
+    LeadSale,
 )
 from app.services.contract_terms import category_floors, terms_of
 from server.changes import ChangedRows, server_edit, server_stamp
 from server.sequence import stamp_changes, take_numbers
 
 _TERM_TABLES = frozenset({"contract_prices", "contract_zones"})
+# The rules the workstations apply too (the window of a dispute).
+DISPATCH_POLICY = DispatchPolicy()
 
 
 def refusal(
@@ -48,6 +55,17 @@ def refusal(
         if inserting:
             if values.get("status") != ContractStatus.DRAFT:
                 return "Une version de contrat naît en brouillon."
+            taken = session.scalar(
+                select(ContractVersion.id).where(
+                    ContractVersion.contract_id == values.get("contract_id"),
+                    ContractVersion.number == values.get("number"),
+                )
+            )
+            if taken is not None:
+                return (
+                    f"Une version {values.get('number')} de ce contrat existe déjà "
+                    "(avenant écrit en même temps sur un autre poste) : rédigez le vôtre à nouveau."
+                )
             return None
         status = ContractStatus(row.status)
         wanted = values.get("status", status)
@@ -68,6 +86,23 @@ def refusal(
         return None
     if table == "contract_requests" and values.get("state") != RequestState.PENDING:
         return "Une demande arrive en attente ; le serveur seul y répond."
+    if table == "lead_disputes" and inserting:
+        return _dispute_refusal(session, values)
+    return None
+
+
+def _dispute_refusal(session: Session, values: dict[str, Any]) -> str | None:
+    if values.get("status") != DisputeStatus.OPEN:
+        return "Une contestation arrive « à examiner »."
+    sale = session.get(LeadSale, values.get("sale_id"))
+    if sale is None or sale.provider_id != values.get("provider_id"):
+        return "Vente inconnue pour ce prestataire."
+    if session.scalar(select(LeadDispute.id).where(LeadDispute.sale_id == sale.id)):
+        return "Ce lead est déjà contesté (contestation déposée depuis un autre poste)."
+    try:
+        check_filing(sale.sold_at, values["filed_at"], DISPATCH_POLICY.dispute_window_days)
+    except ActionRefused as refused:
+        return refused.message
     return None
 
 

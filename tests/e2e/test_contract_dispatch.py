@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.dispatch.matching import UnsoldReason
 from app.domain.contracts import ContractStatus, RequestKind, RequestState
+from app.domain.disputes import DisputeReason
 from app.domain.enums import LeadStatus
 from app.persistence.database import make_engine
 from app.persistence.models import (
@@ -23,11 +24,13 @@ from app.persistence.models import (
     ContractVersion,
     Lead,
     LeadSale,
+    ProviderCredit,
     UnsoldLead,
 )
 from app.services.auth import StaffMember
 from app.services.contract_queries import ContractQueries
 from app.services.contracts import ContractService
+from app.services.disputes import DisputeService
 from tests.contract_fixtures import add_provider, category_id, terms
 from tests.e2e.harness import PASSWORD, server_count
 
@@ -81,6 +84,15 @@ def test_a_contract_is_activated_by_the_server_and_released_leads_arrive_within_
     assert month.leads == 3 and len(month.sales) == 3
     assert month.amount_cents == 3 * 2500
     assert month.version is not None and month.version.version_id == version_id
+
+    # The provider disputes a lead; the rep accepts: the server makes the credit, once.
+    disputes = DisputeService(rep.sessions, rep.wall, _staff(rep))
+    dispute_id = disputes.file(month.sales[0].sale_id, DisputeReason.WRONG_CONTACT, "Faux numéro")
+    disputes.decide(dispute_id, True, "Numéro non attribué")
+    rep.sync()
+    assert server_count(server.database_url, ProviderCredit, dispute_id=dispute_id) == 1
+    month = ContractQueries(rep.sessions).provider_month(provider_id, rep.wall())
+    assert month.credits_cents == 2500 and month.amount_cents == 2 * 2500
 
 
 def test_concurrent_dispatch_requests_on_two_workers_never_oversell(server, workstation) -> None:  # type: ignore[no-untyped-def]
