@@ -258,9 +258,12 @@ def _record_unsold(
         if existing is not None and existing.sold_later_at is None:
             server_edit(existing, {"sold_later_at": now}, now, None)
         return
-    if reason is None or only_versions is not None or existing is not None:
+    if reason is None or only_versions is not None:
         return  # a backfill's narrow offer says nothing about the lead as a whole
-    session.add(UnsoldLead(lead_id=lead_id, reason=reason, recorded_at=now))
+    if existing is None:
+        session.add(UnsoldLead(lead_id=lead_id, reason=reason, recorded_at=now))
+    elif existing.reason != reason and existing.sold_later_at is None:
+        server_edit(existing, {"reason": reason, "recorded_at": now}, now, None)
 
 
 def backfill_candidates(

@@ -116,6 +116,16 @@ class ServerApi:
         )
         return await self._check(response)  # type: ignore[no-any-return]
 
+    async def dispatch_leads(self, lead_ids: list[str]) -> dict[str, Any]:
+        """Ask the server to place released leads again (managers)."""
+        response = await self.client.post(
+            "/api/v1/dispatch/leads",
+            json={"lead_ids": lead_ids},
+            headers=self._headers(),
+            timeout=60,
+        )
+        return await self._check(response)  # type: ignore[no-any-return]
+
     async def pull(self, cursor: int, limit: int) -> dict[str, Any]:
         response = await self.client.get(
             "/api/v1/sync/pull",

@@ -140,6 +140,7 @@ class Session:
                 clock_note=self.clock_note,
                 settings=self.settings,
                 status_widgets=widgets,
+                redispatch=self.sync.api.dispatch_leads if self.sync else None,
             )
         if self.sync:
             window = self.window

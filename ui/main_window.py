@@ -23,13 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.clock import Clock
-from app.domain.enums import DISPOSITION_LABELS, ROLE_LABELS, Disposition, LeadStatus
+from app.domain.enums import DISPOSITION_LABELS, ROLE_LABELS, Disposition, LeadStatus, Role
 from app.domain.errors import ActionRefused
 from app.policy.calling_rules import CALL_BLOCK_LABELS
 from app.services.auth import StaffMember
 from app.services.lead_actions import CallbackRequest, LeadActions
 from app.services.lead_detail import LeadDetail, load_lead_detail
 from app.services.queue import QueueReader, QueueView
+from app.services.unsold import UnsoldQueries
 from app.settings import Settings
 from app.workspace import Workspace
 from ui import formatting
@@ -38,6 +39,7 @@ from ui.close_dialog import CloseDialog
 from ui.lead_panel import LeadPanel
 from ui.queue_model import QueueTableModel
 from ui.requalification_dialog import RequalificationDialog
+from ui.unsold_dialog import Redispatch, UnsoldDialog
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +74,14 @@ class MainWindow(QMainWindow):
         clock_note: str = "",
         settings: Settings | None = None,
         status_widgets: tuple[QWidget, ...] = (),
+        redispatch: Redispatch | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
         self.user = user
         self.clock = clock
         self.dialer = dialer
+        self.redispatch = redispatch
         self._on_sign_out = on_sign_out
         self.settings = settings or Settings()
         self.reader = QueueReader(workspace.sessions, clock, self.settings.calling)
@@ -191,6 +195,11 @@ class MainWindow(QMainWindow):
         view_menu = menu.addMenu("&Affichage")
         view_menu.addAction(self.act_refresh)
         view_menu.addAction(self.act_search)
+        if self.user.role in (Role.MANAGER, Role.ADMIN):
+            steering = menu.addMenu("&Pilotage")
+            unsold = QAction("Leads invendus…", self)
+            unsold.triggered.connect(self.show_unsold)
+            steering.addAction(unsold)
         session_menu = menu.addMenu("&Session")
         sign_out = QAction("Se déconnecter", self)
         sign_out.triggered.connect(self.sign_out)
@@ -199,6 +208,9 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         session_menu.addAction(quit_action)
+
+    def show_unsold(self) -> None:
+        UnsoldDialog(UnsoldQueries(self.workspace.sessions), self.redispatch, self).exec()
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Actions")

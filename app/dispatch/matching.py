@@ -46,8 +46,8 @@ class UnsoldReason(StrEnum):
 
 
 UNSOLD_LABELS = {
-    UnsoldReason.NO_COVERAGE: "Aucun contrat actif ne couvre cette catégorie dans cette zone",
-    UnsoldReason.CAPS_REACHED: "Les prestataires de la zone ont atteint leurs plafonds du mois",
+    UnsoldReason.NO_COVERAGE: "Aucun contrat actif (catégorie, zone)",
+    UnsoldReason.CAPS_REACHED: "Plafonds du mois atteints",
 }
 
 

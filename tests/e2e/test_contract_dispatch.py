@@ -4,6 +4,7 @@ oversell (SQLite, PostgreSQL and MariaDB)."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 import uuid
@@ -31,6 +32,7 @@ from app.services.auth import StaffMember
 from app.services.contract_queries import ContractQueries
 from app.services.contracts import ContractService
 from app.services.disputes import DisputeService
+from app.services.unsold import UnsoldQueries
 from tests.contract_fixtures import add_provider, category_id, terms
 from tests.e2e.harness import PASSWORD, server_count
 
@@ -84,6 +86,16 @@ def test_a_contract_is_activated_by_the_server_and_released_leads_arrive_within_
     assert month.leads == 3 and len(month.sales) == 3
     assert month.amount_cents == 3 * 2500
     assert month.version is not None and month.version.version_id == version_id
+
+    # The manager sees the two unsold leads and why, and asks the server to place them again.
+    manager = workstation("manager1")
+    manager.sync()
+    unsold, total = UnsoldQueries(manager.sessions).rows()
+    assert total == 2 and {r.reason for r in unsold} == {UnsoldReason.CAPS_REACHED}
+    answer = asyncio.run(
+        manager._run(lambda engine: engine.api.dispatch_leads([str(r.lead_id) for r in unsold]))
+    )
+    assert [p["unsold_reason"] for p in answer["placed"]] == ["caps_reached"] * 2
 
     # The provider disputes a lead; the rep accepts: the server makes the credit, once.
     disputes = DisputeService(rep.sessions, rep.wall, _staff(rep))
