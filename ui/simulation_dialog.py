@@ -316,7 +316,7 @@ class SimulationDialog(QDialog):
         self.summary.setText(
             f"<b>{result.monthly_provider_leads:.0f} demandes par mois</b> pour ce prestataire "
             f"(part {percent(result.share)}, {result.history.competing_providers} "
-            "prestataire(s) déjà présent(s)) · historique : "
+            "prestataire(s) déjà sous contrat) · historique : "
             f"{format_decimal(result.history_total, locale='fr_FR')} "
             "demandes en 24 mois · "
             f"taux de contact : {percent(rate) if rate is not None else 'non estimable'} · "

@@ -68,7 +68,7 @@ class DemandHistory:
     reached_leads: int  # ... whose consumer answered at least once
     reference_called_leads: int
     reference_reached_leads: int
-    competing_providers: int  # signed providers already covering these categories and zones
+    competing_providers: int  # providers with an active contract on these categories and zones
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ METHOD_TEXT = (
     "Fourchette : dispersion de l'historique autour de cette courbe, au niveau de confiance "
     "indiqué, jamais plus étroite que le bruit de comptage. Part du prestataire : un lead est "
     "transmis à {max_share} prestataires au plus ; avec {competitors} prestataire(s) déjà "
-    "présent(s) sur ces catégories et cette zone, vous en recevriez {share}. Taux de "
+    "sous contrat actif sur ces catégories et cette zone, vous en recevriez {share}. Taux de "
     "contact : part des consommateurs rappelés par nos équipes qui ont répondu ({rate_source}). "
     "Coût par chantier signé : prix par lead ÷ (taux de contact × votre taux de signature)."
 )

@@ -112,7 +112,7 @@ def write_simulation_pdf(
     rate = result.contact.rate
     key_figures = [
         ["Demandes reçues sur 24 mois (zone et catégories)", _number(result.history_total)],
-        ["Prestataires déjà présents", str(result.history.competing_providers)],
+        ["Prestataires déjà sous contrat dans la zone", str(result.history.competing_providers)],
         ["Votre part des demandes", _percent(result.share)],
         ["Demandes pour vous par mois (moyenne sur 12 mois)",
          _number(result.monthly_provider_leads)],

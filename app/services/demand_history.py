@@ -13,21 +13,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.clock import Clock
+from app.clock import Clock, paris_today
 from app.demand.forecast import DemandHistory, DemandPolicy, add_months, history_months
+from app.domain.contracts import ContractStatus
 from app.domain.enums import Disposition
 from app.domain.geography import point_for_postcode, postcodes_within
 from app.domain.postcodes import departement_code_for_postcode
-from app.domain.providers import ProviderStage
 from app.persistence.models import (
     CallAttempt,
+    Contract,
+    ContractPrice,
+    ContractVersion,
+    ContractZone,
     Lead,
-    Provider,
-    ProviderCategory,
-    ProviderZone,
 )
 
 CONTACT_SAMPLE = 5000
@@ -174,28 +175,36 @@ def _call_stats(
     return len(called), len(answered)
 
 
-def _competing_providers(session: Session, selection: DemandSelection) -> int:
+def _competing_providers(session: Session, selection: DemandSelection, as_of: datetime) -> int:
+    """Providers already buying these categories here: an active contract version in force
+    that prices one of the categories and has a zone in one of the selection's départements."""
     departements = selection_departements(selection)
-    zone_match = or_(
-        ProviderZone.departement_code.in_(departements),
-        func.substr(ProviderZone.postcode, 1, 2).in_({d[:2] for d in departements}),
-    )
+    today = paris_today(as_of)
     query = (
-        select(func.count(distinct(Provider.id)))
-        .join(ProviderCategory, ProviderCategory.provider_id == Provider.id)
-        .join(ProviderZone, ProviderZone.provider_id == Provider.id)
+        select(Contract.provider_id, ContractZone.departement_code, ContractZone.postcode)
+        .join(ContractVersion, ContractVersion.contract_id == Contract.id)
+        .join(ContractPrice, ContractPrice.version_id == ContractVersion.id)
+        .join(ContractZone, ContractZone.version_id == ContractVersion.id)
         .where(
-            Provider.stage == ProviderStage.SIGNED,
-            Provider.deleted.is_(False),
-            ProviderCategory.deleted.is_(False),
-            ProviderZone.deleted.is_(False),
-            ProviderCategory.category_id.in_(selection.category_ids),
-            zone_match,
+            ContractVersion.status == ContractStatus.ACTIVE,
+            ContractVersion.deleted.is_(False),
+            ContractVersion.starts_on <= today,
+            or_(ContractVersion.ends_on.is_(None), ContractVersion.ends_on >= today),
+            Contract.deleted.is_(False),
+            ContractPrice.deleted.is_(False),
+            ContractZone.deleted.is_(False),
+            ContractPrice.category_id.in_(selection.category_ids),
         )
     )
     if selection.exclude_provider_id is not None:
-        query = query.where(Provider.id != selection.exclude_provider_id)
-    return int(session.scalar(query) or 0)
+        query = query.where(Contract.provider_id != selection.exclude_provider_id)
+    return len(
+        {
+            provider_id
+            for provider_id, departement, postcode in session.execute(query)
+            if (departement or departement_code_for_postcode(postcode or "")) in departements
+        }
+    )
 
 
 def read_demand_history(
@@ -233,7 +242,7 @@ def read_demand_history(
         reached_leads=reached,
         reference_called_leads=reference_called,
         reference_reached_leads=reference_reached,
-        competing_providers=_competing_providers(session, selection),
+        competing_providers=_competing_providers(session, selection, as_of),
     )
 
 

@@ -283,3 +283,36 @@ def test_placement_never_breaks_sharing_caps_or_sells_twice(offers, sold, lead_l
     assert all(o.under_caps() for o in chosen)
     if not chosen and not already and offers:
         assert placement.unsold in (UnsoldReason.CAPS_REACHED, UnsoldReason.NO_COVERAGE)
+
+
+def test_the_simulation_counts_providers_under_an_active_contract_in_the_zone(
+    workspace, clock, rep
+) -> None:  # type: ignore[no-untyped-def]
+    from app.services.demand_history import DemandSelection, read_demand_history
+
+    service = ContractService(workspace.sessions, clock, rep)
+    category = _category(workspace)
+    with workspace.sessions.begin() as session:
+        paris = add_provider(session, "Paris", "75011", clock())
+        ajaccio = add_provider(session, "Ajaccio", "20000", clock())
+        draft_only = add_provider(session, "Brouillon", "75012", clock())
+    versions = [
+        service.create(paris, terms(category)),
+        service.create(
+            ajaccio, terms(category, zones=(ZoneInput(postcode="20000", radius_km=10),))
+        ),
+        service.create(draft_only, terms(category)),
+    ]
+    with workspace.sessions.begin() as session:
+        for version_id in versions[:2]:
+            session.get(ContractVersion, version_id).status = ContractStatus.ACTIVE
+
+    def competing(*departements: str, exclude=None) -> int:  # type: ignore[no-untyped-def]
+        with workspace.sessions() as session:
+            selection = DemandSelection((category,), departements, exclude_provider_id=exclude)
+            return read_demand_history(session, selection, clock()).competing_providers
+
+    assert competing("75") == 1  # the draft does not buy anything yet
+    assert competing("75", exclude=paris) == 0
+    assert competing("2A") == 1  # 20000 is Corse-du-Sud, not "20"
+    assert competing("69") == 0
