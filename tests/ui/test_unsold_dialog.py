@@ -18,7 +18,8 @@ def test_unsold_leads_are_listed_with_their_reason_and_placed_again(
 ) -> None:  # type: ignore[no-untyped-def]
     ids = [submit_lead(workspace, phone=p) for p in ("06 11 11 11 11", "06 22 22 22 22")]
     with workspace.sessions.begin() as session:
-        for lead_id, reason in zip(ids, (UnsoldReason.NO_COVERAGE, UnsoldReason.CAPS_REACHED)):
+        reasons = (UnsoldReason.NO_COVERAGE, UnsoldReason.CAPS_REACHED)
+        for lead_id, reason in zip(ids, reasons, strict=True):
             session.add(UnsoldLead(lead_id=lead_id, reason=reason, recorded_at=clock()))
         number = session.scalar(select(Lead.number).where(Lead.id == ids[0]))
     asked: list[list[str]] = []
