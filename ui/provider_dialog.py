@@ -6,18 +6,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QHBoxLayout,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
+    QSplitter,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -32,7 +30,7 @@ from app.domain.providers import (
     SOURCE_LABELS,
     ProviderSource,
 )
-from app.services.provider_queries import ProviderFile, ProviderQueries
+from app.services.provider_queries import CategoryChoice, ProviderFile, ProviderQueries
 from app.services.providers import (
     ContactInput,
     NewProvider,
@@ -42,6 +40,7 @@ from app.services.providers import (
     form_of,
 )
 from ui import formatting
+from ui.coverage_editor import CategoryTree, ZonePicker
 from ui.dialog_parts import dialog_buttons, error_line
 from ui.validated_form import ValidatedForm
 
@@ -65,7 +64,7 @@ class ProviderDialog(QDialog):
         self,
         service: ProviderService,
         queries: ProviderQueries,
-        categories: list[tuple[uuid.UUID, str]],
+        catalogue: list[CategoryChoice],
         provider_id: uuid.UUID | None = None,
         on_simulate: Callable[[uuid.UUID], None] | None = None,
         account: QWidget | None = None,
@@ -82,7 +81,7 @@ class ProviderDialog(QDialog):
             if self.file
             else "Nouveau prestataire"
         )
-        self.resize(760, 680)
+        self.resize(1100, 720)
 
         self.inputs: dict[str, QLineEdit] = {}
         form = ValidatedForm()
@@ -104,38 +103,14 @@ class ProviderDialog(QDialog):
         form.addRow("Notes", self.notes)
         self.form = form
 
-        self.category_list = QListWidget()
-        chosen = set(self.file.category_ids) if self.file else set()
-        for category_id, name in categories:
-            item = QListWidgetItem(name)
-            item.setData(Qt.ItemDataRole.UserRole, category_id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(
-                Qt.CheckState.Checked if category_id in chosen else Qt.CheckState.Unchecked
-            )
-            self.category_list.addItem(item)
-        zones = self.file.zones if self.file else []
-        self.zone_departements = QLineEdit(
-            ", ".join(z.departement_code for z in zones if z.departement_code)
-        )
-        self.zone_departements.setPlaceholderText("Départements, ex. : 75, 92")
-        radius = next((z for z in zones if z.postcode), None)
-        self.zone_postcode = QLineEdit(radius.postcode if radius and radius.postcode else "")
-        self.zone_postcode.setPlaceholderText("ou code postal")
-        self.zone_radius = QSpinBox()
-        self.zone_radius.setRange(0, 200)
-        self.zone_radius.setSuffix(" km")
-        self.zone_radius.setValue(radius.radius_km or 0 if radius else 0)
-        coverage = QWidget()
-        coverage_layout = QVBoxLayout(coverage)
-        coverage_layout.addWidget(self.category_list)
-        zone_row = QHBoxLayout()
-        for widget in (self.zone_departements, self.zone_postcode, self.zone_radius):
-            zone_row.addWidget(widget)
-        coverage_layout.addLayout(zone_row)
-        zone_form = ValidatedForm()
-        self.zone_error = zone_form
-        coverage_layout.addLayout(zone_form)
+        self.category_tree = CategoryTree(catalogue)
+        self.category_tree.set_checked(self.file.category_ids if self.file else [])
+        self.zone_picker = ZonePicker()
+        self.zone_picker.set_zones(self.file.zones if self.file else [])
+        coverage = QSplitter()
+        coverage.addWidget(self.category_tree)
+        coverage.addWidget(self.zone_picker)
+        coverage.setSizes([300, 700])
 
         identity = QWidget()
         identity.setLayout(form)
@@ -227,23 +202,10 @@ class ProviderDialog(QDialog):
         )
 
     def typed_zones(self) -> list[ZoneInput]:
-        zones = [
-            ZoneInput(departement_code=code.strip().upper().zfill(2))
-            for code in self.zone_departements.text().replace(";", ",").split(",")
-            if code.strip()
-        ]
-        if self.zone_postcode.text().strip():
-            zones.append(
-                ZoneInput(postcode=self.zone_postcode.text(), radius_km=self.zone_radius.value())
-            )
-        return zones
+        return self.zone_picker.zones()
 
     def typed_categories(self) -> list[uuid.UUID]:
-        return [
-            self.category_list.item(i).data(Qt.ItemDataRole.UserRole)
-            for i in range(self.category_list.count())
-            if self.category_list.item(i).checkState() == Qt.CheckState.Checked
-        ]
+        return [c.id for c in self.category_tree.checked()]
 
     def save(self) -> None:
         self.form.clear_errors()

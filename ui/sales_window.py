@@ -85,7 +85,6 @@ class SalesWindow(QMainWindow):
         )
         self.queries = ProviderQueries(workspace.sessions)
         self.catalogue = category_catalogue(workspace.sessions)
-        self.categories = [(c.id, f"{c.sector} – {c.name}") for c in self.catalogue]
         self.contracts = ContractService(workspace.sessions, clock, user)
         self.contract_queries = ContractQueries(workspace.sessions)
         self.disputes = DisputeService(workspace.sessions, clock, user)
@@ -238,7 +237,7 @@ class SalesWindow(QMainWindow):
         return ProviderDialog(
             self.service,
             self.queries,
-            self.categories,
+            self.catalogue,
             provider_id,
             on_simulate=self.simulate,
             account=account,
@@ -378,7 +377,7 @@ class SalesWindow(QMainWindow):
     def simulation_dialog(self, provider_id: uuid.UUID | None) -> SimulationDialog:
         file = self.queries.provider_file(provider_id) if provider_id else None
         return SimulationDialog(
-            self.categories,
+            self.catalogue,
             self.demand_source,
             self.clock,
             self.settings,

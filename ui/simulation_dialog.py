@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -40,9 +38,11 @@ from app.domain.postcodes import InvalidPostcode, normalize_postcode
 from app.reference import departements
 from app.reports.simulation_pdf import write_simulation_pdf
 from app.services.demand_history import DemandSelection, RadiusZone, local_history_reader
+from app.services.provider_queries import CategoryChoice
 from app.services.providers import ZoneInput
 from app.settings import Settings
 from app.workspace import Workspace
+from ui.coverage_editor import CategoryTree
 from ui.dialog_parts import error_line
 from ui.validated_form import ValidatedForm
 
@@ -58,7 +58,7 @@ def local_demand_source(workspace: Workspace, clock: Clock, settings: Settings) 
 class SimulationDialog(QDialog):
     def __init__(
         self,
-        categories: list[tuple[uuid.UUID, str]],
+        catalogue: list[CategoryChoice],
         source: DemandSource,
         clock: Clock,
         settings: Settings,
@@ -83,20 +83,9 @@ class SimulationDialog(QDialog):
         self._task: asyncio.Future[None] | None = None
 
         # -- inputs --
-        self.category_filter = QLineEdit()
-        self.category_filter.setPlaceholderText("Filtrer les catégories…")
-        self.category_list = QListWidget()
-        self.category_list.setObjectName("categories")
-        preset = set(preset_categories or ())
-        for category_id, name in categories:
-            item = QListWidgetItem(name)
-            item.setData(Qt.ItemDataRole.UserRole, category_id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(
-                Qt.CheckState.Checked if category_id in preset else Qt.CheckState.Unchecked
-            )
-            self.category_list.addItem(item)
-        self.category_filter.textChanged.connect(self._filter_categories)
+        self.category_tree = CategoryTree(catalogue)
+        self.category_tree.setObjectName("categories")
+        self.category_tree.set_checked(preset_categories or ())
         zones = preset_zones or []
         self.departements = QLineEdit(
             ", ".join(z.departement_code for z in zones if z.departement_code)
@@ -142,8 +131,7 @@ class SimulationDialog(QDialog):
         inputs = QWidget()
         left = QVBoxLayout(inputs)
         left.addWidget(QLabel("<b>Catégories</b>"))
-        left.addWidget(self.category_filter)
-        left.addWidget(self.category_list, 1)
+        left.addWidget(self.category_tree, 1)
         left.addLayout(form)
         left.addWidget(self.error)
         left.addWidget(self.compute_button)
@@ -188,19 +176,8 @@ class SimulationDialog(QDialog):
 
     # -- inputs --------------------------------------------------------------------------
 
-    def _filter_categories(self, text: str) -> None:
-        needle = text.strip().lower()
-        for index in range(self.category_list.count()):
-            item = self.category_list.item(index)
-            item.setHidden(bool(needle) and needle not in item.text().lower())
-
     def checked_categories(self) -> list[tuple[uuid.UUID, str]]:
-        found = []
-        for index in range(self.category_list.count()):
-            item = self.category_list.item(index)
-            if item.checkState() == Qt.CheckState.Checked:
-                found.append((item.data(Qt.ItemDataRole.UserRole), item.text()))
-        return found
+        return [(c.id, f"{c.sector} – {c.name}") for c in self.category_tree.checked()]
 
     def _selection(self) -> tuple[DemandSelection, SimulationRequest]:
         errors: dict[str, str] = {}

@@ -322,8 +322,3 @@ def category_catalogue(sessions: sessionmaker[Session]) -> list[CategoryChoice]:
                 .order_by(Sector.name, Category.name)
             )
         ]
-
-
-def category_choices(sessions: sessionmaker[Session]) -> list[tuple[uuid.UUID, str]]:
-    """Every category as (id, "Sector – Category"), for pickers."""
-    return [(c.id, f"{c.sector} – {c.name}") for c in category_catalogue(sessions)]

@@ -216,3 +216,28 @@ def test_the_account_shows_the_month_and_takes_disputes(
         assert session.scalar(select(LeadDispute.status)) == "accepted"
     account.findChild(QPushButton, "open_contract").click()
     assert opened == [True]
+
+
+def test_the_provider_file_edits_categories_and_zones_with_the_shared_pickers(
+    qtbot, workspace, clock, rep, provider
+) -> None:  # type: ignore[no-untyped-def]
+    from app.services.provider_queries import ProviderQueries
+    from app.services.providers import ProviderService
+    from ui.provider_dialog import ProviderDialog
+
+    queries = ProviderQueries(workspace.sessions)
+    catalogue = category_catalogue(workspace.sessions)
+    dialog = ProviderDialog(
+        ProviderService(workspace.sessions, clock, rep), queries, catalogue, provider
+    )
+    qtbot.addWidget(dialog)
+    dialog.category_tree.set_checked([catalogue[0].id, catalogue[1].id])
+    dialog.zone_picker.map.toggled.emit("92", True)
+    dialog.zone_picker.postcode.setText("69003")
+    dialog.zone_picker.radius.setValue(15)
+    dialog.zone_picker._add_radius()
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
+    file = queries.provider_file(provider)
+    assert set(file.category_ids) == {catalogue[0].id, catalogue[1].id}
+    assert {z.label for z in file.zones} == {"92 – Hauts-de-Seine", "69003 + 15 km"}

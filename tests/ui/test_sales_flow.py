@@ -168,7 +168,7 @@ def test_simulation_for_a_provider_then_pdf_and_stage(window, demo, tmp_path) ->
 
 def test_simulation_without_history_says_so(window) -> None:  # type: ignore[no-untyped-def]
     dialog = window.simulation_dialog(None)
-    dialog.category_list.item(0).setCheckState(Qt.CheckState.Checked)
+    dialog.category_tree.set_checked([window.catalogue[0].id])
     dialog.departements.setText("976")  # the demo has no leads in Mayotte
     dialog.compute()
     assert dialog.result is None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
+import pytest
 from sqlalchemy import select
 
 from app.dispatch.matching import UnsoldReason
@@ -40,13 +39,10 @@ def test_unsold_leads_are_listed_with_their_reason_and_placed_again(
     for i in range(2):
         if dialog.list.topLevelItem(i).text(0) == f"n° {number}":
             dialog.list.topLevelItem(i).setSelected(True)
-    loop = asyncio.new_event_loop()
-    try:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(dialog._place([str(x) for x in dialog.selected_leads()]))
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    # The answer needs no real wait: the coroutine runs to its end on the first step.
+    step = dialog._place([str(x) for x in dialog.selected_leads()])
+    with pytest.raises(StopIteration):
+        step.send(None)
     assert asked == [[str(ids[0])]]
     assert dialog.status.text().startswith("1 lead(s) vendu(s), 0 toujours invendu(s)")
 
