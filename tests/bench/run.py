@@ -65,6 +65,9 @@ def main() -> None:
     print_rows(
         "Demand simulation (medians of 5) and prospect import", prospecting_figures(WORKSPACE)
     )
+    from tests.bench.dispatch_bench import run as dispatch_figures
+
+    print_rows("Dispatch of released leads to contracts", dispatch_figures(WORKSPACE))
 
 
 def print_rows(title: str, rows: list[tuple[str, str, str]]) -> None:
