@@ -9,7 +9,7 @@ Reps edit drafts and record "sent" and "signed" from their workstations (synced 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -141,10 +141,8 @@ def answer_request(
         server_edit(
             version, {"status": target, "status_changed_at": now}, now, request.requested_by_id
         )
-        if kind == RequestKind.TERMINATE and (
-            version.ends_on is None or version.ends_on > paris_today(now)
-        ):
-            server_edit(version, {"ends_on": paris_today(now)}, now, request.requested_by_id)
+        if kind == RequestKind.TERMINATE:
+            _terminate(version, request, now)
         session.add(
             ContractEvent(
                 version_id=version.id,
@@ -167,6 +165,17 @@ def answer_request(
     )
     stamp_changes(session, changed.rows + [request, version])
     return request
+
+
+def _terminate(version: ContractVersion, request: ContractRequest, now: datetime) -> None:
+    """Termination takes effect once the notice has run, counted from the request (or at the
+    fixed end if that comes first): leads keep coming until then, and tacit renewal stops."""
+    last_day = paris_today(request.requested_at) + timedelta(days=version.notice_days)
+    if version.ends_on is not None and version.ends_on >= paris_today(request.requested_at):
+        last_day = min(last_day, version.ends_on)
+    server_edit(
+        version, {"ends_on": last_day, "tacit_renewal": False}, now, request.requested_by_id
+    )
 
 
 def _activate(
@@ -194,7 +203,9 @@ def _activate(
     by_number = {o.number: o for o in others}
     for number, last_day in to_end:
         older = by_number[number]
-        server_edit(older, {"ends_on": last_day}, now, request.requested_by_id)
+        server_edit(
+            older, {"ends_on": last_day, "tacit_renewal": False}, now, request.requested_by_id
+        )
         session.add(
             ContractEvent(
                 version_id=older.id,

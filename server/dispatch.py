@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import month_start, paris_today
 from app.dispatch.matching import DispatchPolicy, Offer, Sold, place_lead
-from app.domain.contracts import ContractStatus
 from app.domain.enums import LeadStatus
 from app.domain.geography import GeoPoint, distance_km, point_for_postcode
 from app.persistence.models import (
@@ -39,6 +38,7 @@ from app.persistence.models import (
     Provider,
     UnsoldLead,
 )
+from app.services.contract_terms import SELLING_STATUSES, selling
 from server.changes import ChangedRows, server_edit, server_stamp
 from server.sequence import stamp_changes
 
@@ -136,10 +136,7 @@ def _covering_versions(
         .join(Contract, Contract.id == ContractVersion.contract_id)
         .join(Provider, Provider.id == Contract.provider_id)
         .where(
-            ContractVersion.status == ContractStatus.ACTIVE,
-            ContractVersion.deleted.is_(False),
-            ContractVersion.starts_on <= today,
-            or_(ContractVersion.ends_on.is_(None), ContractVersion.ends_on >= today),
+            selling(today),
             ContractPrice.category_id == lead.category_id,
             ContractPrice.deleted.is_(False),
             Contract.deleted.is_(False),
@@ -194,7 +191,7 @@ def _offers(
             .execution_options(populate_existing=True)
         )
     }
-    live = {vid: c for vid, c in covering.items() if locked[vid].status == ContractStatus.ACTIVE}
+    live = {vid: c for vid, c in covering.items() if locked[vid].status in SELLING_STATUSES}
     if not live:
         return []
     contract_ids = sorted({c.contract_id for c in live.values()})

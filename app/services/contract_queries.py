@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import month_start, paris_today
@@ -35,7 +35,7 @@ from app.persistence.models import (
     User,
 )
 from app.reports.contract_pdf import ContractDocument, ProviderParty
-from app.services.contract_terms import terms_of
+from app.services.contract_terms import SELLING_STATUSES, dates_cover, terms_of
 
 
 @dataclass(frozen=True)
@@ -236,10 +236,8 @@ class ContractQueries:
                 .where(
                     Contract.provider_id == provider_id,
                     Contract.deleted.is_(False),
-                    ContractVersion.deleted.is_(False),
-                    ContractVersion.status.in_([ContractStatus.ACTIVE, ContractStatus.SUSPENDED]),
-                    ContractVersion.starts_on <= today,
-                    or_(ContractVersion.ends_on.is_(None), ContractVersion.ends_on >= today),
+                    dates_cover(today),
+                    ContractVersion.status.in_([*SELLING_STATUSES, ContractStatus.SUSPENDED]),
                 )
                 .order_by(ContractVersion.starts_on.desc())
             ).first()

@@ -1,13 +1,15 @@
-"""Reading a contract version's terms from the database, for the workstation and the server."""
+"""Reading contract versions from the database, for the workstation and the server: their
+terms, and which versions are in force on a day."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from app.domain.contracts import CategoryFloor, ContractTerms, PriceLine
+from app.domain.contracts import CategoryFloor, ContractStatus, ContractTerms, PriceLine
 from app.domain.zones import ZoneInput
 from app.persistence.models import Category, ContractPrice, ContractVersion, ContractZone
 
@@ -55,3 +57,28 @@ def terms_of(session: Session, version: ContractVersion) -> ContractTerms:
             )
         ),
     )
+
+
+def dates_cover(today: date) -> ColumnElement[bool]:
+    """A version whose dates include `today`; past its end, tacit renewal keeps it going."""
+    return and_(
+        ContractVersion.deleted.is_(False),
+        ContractVersion.starts_on <= today,
+        or_(
+            ContractVersion.ends_on.is_(None),
+            ContractVersion.ends_on >= today,
+            and_(
+                ContractVersion.tacit_renewal.is_(True),
+                ContractVersion.status == ContractStatus.ACTIVE,
+            ),
+        ),
+    )
+
+
+# Statuses of a version that receives leads: active, or terminated with its notice running.
+SELLING_STATUSES = (ContractStatus.ACTIVE, ContractStatus.TERMINATED)
+
+
+def selling(today: date) -> ColumnElement[bool]:
+    """A version that receives leads today."""
+    return and_(dates_cover(today), ContractVersion.status.in_(SELLING_STATUSES))

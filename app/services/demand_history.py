@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock, paris_today
 from app.demand.forecast import DemandHistory, DemandPolicy, add_months, history_months
-from app.domain.contracts import ContractStatus
 from app.domain.enums import Disposition
 from app.domain.geography import point_for_postcode, postcodes_within
 from app.domain.postcodes import departement_code_for_postcode
@@ -30,6 +29,7 @@ from app.persistence.models import (
     ContractZone,
     Lead,
 )
+from app.services.contract_terms import selling
 
 CONTACT_SAMPLE = 5000
 
@@ -186,10 +186,7 @@ def _competing_providers(session: Session, selection: DemandSelection, as_of: da
         .join(ContractPrice, ContractPrice.version_id == ContractVersion.id)
         .join(ContractZone, ContractZone.version_id == ContractVersion.id)
         .where(
-            ContractVersion.status == ContractStatus.ACTIVE,
-            ContractVersion.deleted.is_(False),
-            ContractVersion.starts_on <= today,
-            or_(ContractVersion.ends_on.is_(None), ContractVersion.ends_on >= today),
+            selling(today),
             Contract.deleted.is_(False),
             ContractPrice.deleted.is_(False),
             ContractZone.deleted.is_(False),

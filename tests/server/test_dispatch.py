@@ -211,6 +211,27 @@ def test_a_suspended_contract_receives_nothing(server_db):
     assert _place(dispatch, lead).unsold_reason == UnsoldReason.NO_COVERAGE
 
 
+def test_termination_runs_its_notice_and_tacit_renewal_keeps_a_contract_going(server_db):
+    sessions, dispatch = server_db
+    leaving, version_id = _active_contract(sessions, "Leaving", notice_days=30)
+    renewed, _ = _active_contract(
+        sessions, "Renewed", ends_on=date(2026, 11, 30), tacit_renewal=True
+    )
+    request_id = ContractService(sessions, lambda: NOW, _rep(sessions)).request(
+        version_id, RequestKind.TERMINATE, "Départ à la retraite"
+    )
+    with sessions.begin() as session:
+        answer_request(session, request_id, NOW)
+    with sessions() as session:
+        version = session.get(ContractVersion, version_id)
+        assert version.status == ContractStatus.TERMINATED
+        assert version.ends_on == date(2026, 12, 31) and not version.tacit_renewal
+    first, second = _released_leads(sessions, 2)
+    assert set(_place(dispatch, first).sold_to) == {leaving, renewed}
+    after_notice = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
+    assert _place(dispatch, second, after_notice).sold_to == (renewed,)
+
+
 def _race(work, threads: int) -> list[BaseException]:
     errors: list[BaseException] = []
     barrier = threading.Barrier(threads)
