@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -63,6 +64,20 @@ def add_user(
 @pytest.fixture
 def expert(workspace: Workspace) -> StaffMember:
     return add_user(workspace)
+
+
+@pytest.fixture
+def rep(workspace: Workspace) -> StaffMember:
+    return add_user(workspace, "sales1", Role.SALES)
+
+
+@pytest.fixture
+def provider(workspace: Workspace, clock: FakeClock) -> uuid.UUID:
+    """A provider in Paris 11e, for contract tests."""
+    from tests.contract_fixtures import add_provider
+
+    with workspace.sessions.begin() as session:
+        return add_provider(session, "Plomberie Martin", "75011", clock())
 
 
 def submit_lead(

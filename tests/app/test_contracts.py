@@ -24,13 +24,11 @@ from app.domain.contracts import (
     plan_activation,
 )
 from app.domain.disputes import DisputeReason, check_filing
-from app.domain.enums import Role
 from app.domain.errors import ActionRefused, FieldErrors
 from app.domain.zones import ZoneInput
 from app.persistence.models import ContractEvent, ContractRequest, ContractVersion, Provider
 from app.services.contract_queries import ContractQueries
 from app.services.contracts import ContractService
-from tests.conftest import add_user
 from tests.contract_fixtures import add_provider, category_id, terms
 
 CAT = uuid.UUID(int=1)
@@ -102,17 +100,6 @@ def test_diff_lists_each_changed_term_price_and_zone() -> None:
 
 
 # -- the service --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def rep(workspace):  # type: ignore[no-untyped-def]
-    return add_user(workspace, "sales1", Role.SALES)
-
-
-@pytest.fixture
-def provider(workspace, clock):  # type: ignore[no-untyped-def]
-    with workspace.sessions.begin() as session:
-        return add_provider(session, "Plomberie Martin", "75011", clock())
 
 
 def _category(workspace) -> uuid.UUID:  # type: ignore[no-untyped-def]

@@ -20,7 +20,6 @@ from app.services.providers import (
     ZoneInput,
     company_key,
 )
-from tests.conftest import add_user
 
 GOOD = ProviderForm(
     company_name="SARL Dupont & Fils",
@@ -32,13 +31,6 @@ GOOD = ProviderForm(
     phone="01 43 55 12 12",
     email="contact@dupont-fils.fr",
 )
-
-
-@pytest.fixture
-def rep(workspace):  # type: ignore[no-untyped-def]
-    from app.domain.enums import Role
-
-    return add_user(workspace, "sales1", Role.SALES)
 
 
 def _categories(workspace) -> list:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
@@ -13,7 +12,6 @@ from sqlalchemy import func, select
 
 from app.domain.contracts import ContractStatus, RequestState
 from app.domain.disputes import DisputeReason
-from app.domain.enums import Role
 from app.persistence.models import (
     Contract,
     ContractRequest,
@@ -27,21 +25,10 @@ from app.services.contracts import ContractService
 from app.services.disputes import DisputeService
 from app.services.provider_queries import category_catalogue
 from app.settings import Settings
-from tests.conftest import add_user, submit_lead
-from tests.contract_fixtures import add_provider, category_id
+from tests.conftest import submit_lead
+from tests.contract_fixtures import category_id
 from ui.contract_editor import ContractEditor
 from ui.provider_account import ProviderAccount
-
-
-@pytest.fixture
-def rep(workspace):  # type: ignore[no-untyped-def]
-    return add_user(workspace, "sales1", Role.SALES)
-
-
-@pytest.fixture
-def provider(workspace, clock):  # type: ignore[no-untyped-def]
-    with workspace.sessions.begin() as session:
-        return add_provider(session, "Plomberie Martin", "75011", clock())
 
 
 def _editor(qtbot, workspace, clock, rep, provider) -> ContractEditor:  # type: ignore[no-untyped-def]
