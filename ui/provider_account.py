@@ -198,22 +198,35 @@ class ProviderAccount(QWidget):
         return True
 
     def decide(self, accept: bool, note: str | None = None) -> bool:
-        item = self.dispute_list.currentItem()
-        if item is None:
-            QMessageBox.information(self, "Contestation", "Sélectionnez une contestation.")
+        if decide_selected(self, self.dispute_list, self.disputes, accept, note):
+            self.refresh()
+            return True
+        return False
+
+
+def decide_selected(
+    parent: QWidget,
+    dispute_list: QTreeWidget,
+    disputes: DisputeService,
+    accept: bool,
+    note: str | None = None,
+) -> bool:
+    """Accept or refuse the dispute selected in `dispute_list`, asking the reason if not given."""
+    item = dispute_list.currentItem()
+    if item is None:
+        QMessageBox.information(parent, "Contestation", "Sélectionnez une contestation.")
+        return False
+    if note is None:
+        title = "Accepter la contestation" if accept else "Refuser la contestation"
+        note, ok = QInputDialog.getText(parent, title, "Motif de la décision :")
+        if not ok:
             return False
-        if note is None:
-            title = "Accepter la contestation" if accept else "Refuser la contestation"
-            note, ok = QInputDialog.getText(self, title, "Motif de la décision :")
-            if not ok:
-                return False
-        try:
-            self.disputes.decide(item.data(0, ID_ROLE), accept, note)
-        except (ActionRefused, FieldErrors) as error:
-            _warn(self, error)
-            return False
-        self.refresh()
-        return True
+    try:
+        disputes.decide(item.data(0, ID_ROLE), accept, note)
+    except (ActionRefused, FieldErrors) as error:
+        _warn(parent, error)
+        return False
+    return True
 
 
 class DisputeDialog(QDialog):

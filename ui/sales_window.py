@@ -46,6 +46,7 @@ from app.settings import Settings
 from app.workspace import Workspace
 from ui import formatting
 from ui.contract_editor import ContractEditor
+from ui.contracts_overview import ContractsOverview
 from ui.import_dialog import ImportDialog
 from ui.pipeline_board import PipelineBoard
 from ui.provider_account import ProviderAccount
@@ -105,6 +106,10 @@ class SalesWindow(QMainWindow):
         self.tabs.addTab(self.board, "Pipeline")
         self.tabs.addTab(self.list, "Liste")
         self.tabs.addTab(self.day, "Ma journée")
+        self.contracts_tab = ContractsOverview(
+            self.contract_queries, self.disputes, clock, self.open_contract
+        )
+        self.tabs.addTab(self.contracts_tab, "Contrats")
         central = QWidget()
         column = QVBoxLayout(central)
         column.addWidget(self.filters)
@@ -159,6 +164,7 @@ class SalesWindow(QMainWindow):
         self.list.show_rows(rows)
         self.count_label.setText(f"{len(rows)} prestataire(s)")
         self._show_day()
+        self.contracts_tab.refresh()
 
     def _show_day(self) -> None:
         self.day.clear()
@@ -188,6 +194,8 @@ class SalesWindow(QMainWindow):
             return self.board.selected_provider()
         if widget is self.list:
             return self.list.selected_provider()
+        if widget is self.contracts_tab:
+            return self.contracts_tab.selected_provider()
         item = self.day.currentItem()
         return item.data(0, PROVIDER_ID) if item else None
 

@@ -103,6 +103,22 @@ class DisputeRow:
 
 
 @dataclass(frozen=True)
+class ContractOverviewRow:
+    provider_id: uuid.UUID
+    company_name: str
+    version: VersionRow
+    leads_this_month: int
+    cap_leads: int | None
+
+
+@dataclass(frozen=True)
+class OpenDispute:
+    dispute: DisputeRow
+    provider_id: uuid.UUID
+    company_name: str
+
+
+@dataclass(frozen=True)
 class ProviderMonth:
     """A provider's month so far under the contract version in force today."""
 
@@ -330,6 +346,85 @@ class ContractQueries:
                 sales=sales,
                 disputes=dispute_rows,
             )
+
+    def overview(self, now: datetime) -> list[ContractOverviewRow]:
+        """The latest version of every contract, with this month's leads against its cap."""
+        since = month_start(now)
+        with self.sessions() as session:
+            latest = (
+                select(ContractVersion.contract_id, func.max(ContractVersion.number).label("n"))
+                .where(ContractVersion.deleted.is_(False))
+                .group_by(ContractVersion.contract_id)
+                .subquery()
+            )
+            rows = session.execute(
+                select(ContractVersion, Contract.reference, Provider.id, Provider.company_name)
+                .join(
+                    latest,
+                    (latest.c.contract_id == ContractVersion.contract_id)
+                    & (latest.c.n == ContractVersion.number),
+                )
+                .join(Contract, Contract.id == ContractVersion.contract_id)
+                .join(Provider, Provider.id == Contract.provider_id)
+                .where(Contract.deleted.is_(False))
+                .order_by(Provider.company_name)
+            ).all()
+            counts = {
+                contract_id: int(n)
+                for contract_id, n in session.execute(
+                    select(LeadSale.contract_id, func.count())
+                    .where(LeadSale.sold_at >= since)
+                    .group_by(LeadSale.contract_id)
+                )
+            }
+            last = self._last_requests(session, [v.id for v, *_ in rows])
+            return [
+                ContractOverviewRow(
+                    provider_id,
+                    name,
+                    _version_row(version, reference, last.get(version.id)),
+                    counts.get(version.contract_id, 0),
+                    version.cap_leads,
+                )
+                for version, reference, provider_id, name in rows
+            ]
+
+    def open_disputes(self) -> list[OpenDispute]:
+        """Disputes waiting for a decision, oldest first (they have a deadline in practice)."""
+        with self.sessions() as session:
+            return [
+                OpenDispute(
+                    DisputeRow(
+                        dispute.id,
+                        dispute.sale_id,
+                        number,
+                        dispute.filed_at,
+                        DisputeReason(dispute.reason),
+                        dispute.comment,
+                        DisputeStatus(dispute.status),
+                        dispute.decision_note,
+                        price,
+                    ),
+                    provider_id,
+                    name,
+                )
+                for dispute, number, price, provider_id, name in session.execute(
+                    select(
+                        LeadDispute,
+                        LeadSale.lead_number,
+                        LeadSale.price_cents,
+                        Provider.id,
+                        Provider.company_name,
+                    )
+                    .join(LeadSale, LeadSale.id == LeadDispute.sale_id)
+                    .join(Provider, Provider.id == LeadDispute.provider_id)
+                    .where(
+                        LeadDispute.status == DisputeStatus.OPEN,
+                        LeadDispute.deleted.is_(False),
+                    )
+                    .order_by(LeadDispute.filed_at)
+                )
+            ]
 
     @staticmethod
     def _last_requests(

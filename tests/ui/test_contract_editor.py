@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from sqlalchemy import func, select
 
-from app.domain.contracts import ContractStatus, RequestState
+from app.domain.contracts import ContractStatus, RequestKind, RequestState
 from app.domain.disputes import DisputeReason
 from app.persistence.models import (
     Contract,
@@ -228,3 +228,60 @@ def test_the_provider_file_edits_categories_and_zones_with_the_shared_pickers(
     file = queries.provider_file(provider)
     assert set(file.category_ids) == {catalogue[0].id, catalogue[1].id}
     assert {z.label for z in file.zones} == {"92 – Hauts-de-Seine", "69003 + 15 km"}
+
+
+def test_the_contracts_tab_lists_contracts_and_the_disputes_to_decide(
+    qtbot, workspace, clock, rep, provider
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.contract_fixtures import terms
+    from ui.contracts_overview import ContractsOverview
+
+    service = ContractService(workspace.sessions, clock, rep)
+    with workspace.sessions() as session:
+        category = category_id(session)
+    version_id = service.create(provider, terms(category, cap_leads=25))
+    service.move(version_id, ContractStatus.SENT)
+    service.move(version_id, ContractStatus.SIGNED)
+    service.request(version_id, RequestKind.ACTIVATE)
+    with workspace.sessions.begin() as session:
+        contract_id = session.get(ContractVersion, version_id).contract_id
+    lead_id = submit_lead(workspace)
+    with workspace.sessions.begin() as session:
+        sale = LeadSale(
+            lead_id=lead_id,
+            provider_id=provider,
+            contract_id=contract_id,
+            version_id=version_id,
+            category_id=category,
+            lead_number=session.get(Lead, lead_id).number,
+            lead_postcode="75011",
+            lead_city="Paris",
+            sold_at=clock() - timedelta(hours=2),
+            price_cents=2500,
+            sharing_level=3,
+            rank=1,
+        )
+        session.add(sale)
+        session.flush()
+        sale_id = sale.id
+    DisputeService(workspace.sessions, clock, rep).file(sale_id, DisputeReason.DUPLICATE, "")
+    opened: list = []
+    tab = ContractsOverview(
+        ContractQueries(workspace.sessions),
+        DisputeService(workspace.sessions, clock, rep),
+        clock,
+        opened.append,
+    )
+    qtbot.addWidget(tab)
+    tab.refresh()
+    row = tab.contracts.topLevelItem(0)
+    assert row.text(0) == "Plomberie Martin" and row.text(2) == "Signé"
+    assert row.text(5) == "1 / 25" and "Activation : En attente du serveur" in row.text(6)
+    tab.contracts.setCurrentItem(row)
+    assert tab.selected_provider() == provider
+    tab.contracts.itemActivated.emit(row, 0)
+    assert opened == [provider]
+    assert tab.disputes_title.text() == "Contestations à examiner (1)"
+    tab.open_disputes.setCurrentItem(tab.open_disputes.topLevelItem(0))
+    assert tab.decide(False, "Le consommateur a répondu au second appel")
+    assert tab.disputes_title.text() == "Contestations à examiner (0)"
