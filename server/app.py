@@ -116,6 +116,8 @@ class LeadIn(BaseModel):
     submitted_at: datetime | None = None
     consent: ConsentIn | None = None
     journey: list[JourneyStepIn] = []
+    # The consumer may ask to hear from fewer providers than the usual sharing.
+    max_providers: int | None = Field(default=None, ge=1, le=10)
 
     def submission(self, site_code: str, now: datetime) -> LeadSubmission:
         def aware(at: datetime) -> datetime:
@@ -139,6 +141,7 @@ class LeadIn(BaseModel):
             consent_form_code=self.consent.form_code if self.consent else None,
             consent_at=aware(self.consent.at) if self.consent else None,
             consent_wording_version=self.consent.wording_version if self.consent else None,
+            max_providers=self.max_providers,
             journey=tuple(
                 JourneyInput(
                     aware(j.occurred_at), j.kind, j.label, j.duration_seconds, j.optional_step

@@ -55,6 +55,8 @@ class LeadSubmission:
     consent_at: datetime | None = None
     consent_wording_version: str | None = None
     journey: tuple[JourneyInput, ...] = field(default_factory=tuple)
+    # The consumer asked to hear from at most this many providers (DOMAIN_RULES).
+    max_providers: int | None = None
 
 
 # A second request from the same phone for the same category within this many days is the same
@@ -182,6 +184,7 @@ def register_lead(
         description=submission.description,
         budget_cents=submission.budget_cents,
         desired_start=submission.desired_start,
+        max_providers=submission.max_providers,
         site_id=site.id,
         consent_form_code=submission.consent_form_code,
         consent_at=submission.consent_at,

@@ -33,6 +33,7 @@ from app.services.contract_queries import ContractQueries
 from app.services.contracts import ContractService
 from app.services.disputes import DisputeService
 from app.services.unsold import UnsoldQueries
+from server.intake import issue_site_key
 from tests.contract_fixtures import add_provider, category_id, terms
 from tests.e2e.harness import PASSWORD, server_count
 
@@ -171,3 +172,32 @@ def test_concurrent_dispatch_requests_on_two_workers_never_oversell(server, work
     for lead_id, level in per_lead.items():
         assert sum(1 for lead, _p in sales if lead == lead_id) <= level
     assert len(set(sales)) == len(sales)
+
+
+def test_a_small_request_from_a_web_form_is_sold_at_once_to_as_few_as_the_consumer_asked(
+    server, workstation
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.e2e.test_intake import form, post
+
+    rep = workstation("sales1")
+    rep.sync()
+    service = ContractService(rep.sessions, rep.wall, _staff(rep))
+    providers = []
+    for name in ("Bains A", "Bains B"):
+        provider_id, version_id = _signed_contract(rep, name)
+        service.request(version_id, RequestKind.ACTIVATE)
+        providers.append(provider_id)
+    rep.sync()
+    engine = make_engine(server.database_url)
+    with Session(engine) as session, session.begin():
+        key = issue_site_key(session, "devis-maison", rep.wall())
+    engine.dispose()
+    # No budget: not a large project, so released at once and dispatched by the server.
+    small = form(phone="06 55 44 33 22", budget_cents=None, postcode="75011", max_providers=1)
+    answer = post(server, key, small)
+    assert answer.status_code == 201, answer.text
+    lead_id = answer.json()["lead_id"]
+    assert server_count(server.database_url, LeadSale, lead_id=uuid.UUID(lead_id)) == 1
+    shared = post(server, key, form(phone="06 55 44 33 23", budget_cents=None, postcode="75011"))
+    lead_id = uuid.UUID(shared.json()["lead_id"])
+    assert server_count(server.database_url, LeadSale, lead_id=lead_id) == 2
