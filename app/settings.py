@@ -14,8 +14,11 @@ The file (settings.toml beside the workspace) only lists what differs from the d
     calling_windows = [["09:00", "12:30"], ["14:00", "18:00"]]
 
     [demand]                        # the demand simulation
-    max_providers_per_lead = 3      # a lead is shared with at most this many providers
     interval_level = 0.8            # the forecast range covers this share of outcomes
+
+    [dispatch]                      # selling leads (the server has its own, from the environment)
+    max_providers_per_lead = 3      # a lead is shared with at most this many providers
+    dispute_window_days = 30        # a provider may dispute a lead this long after the sale
 
     [queue]
     freshness_half_life_hours = 24
@@ -35,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from app.demand.forecast import DemandPolicy
+from app.dispatch.matching import DispatchPolicy
 from app.policy.calling_rules import CallingRules
 from app.policy.office_hours import DEFAULT_OFFICE_HOURS
 from app.policy.queue_rules import QueuePolicy
@@ -68,6 +72,7 @@ class Settings:
     # Calls to providers (B2B): business hours of the provider's zone.
     office_hours: CallingRules = DEFAULT_OFFICE_HOURS
     demand: DemandPolicy = field(default_factory=DemandPolicy)
+    dispatch: DispatchPolicy = field(default_factory=DispatchPolicy)
     # Our company, at the top of documents sent to providers.
     letterhead: Letterhead = DEMO_LETTERHEAD
 
@@ -143,8 +148,18 @@ def _demand_policy(values: dict[str, Any]) -> DemandPolicy:
         policy = DemandPolicy(**{k: type(getattr(DemandPolicy(), k))(v) for k, v in values.items()})
     except (TypeError, AttributeError) as exc:
         raise InvalidSettings(f"Paramètre de simulation inconnu : {exc}.") from exc
-    if policy.max_providers_per_lead < 1 or not 0 < policy.interval_level < 1:
-        raise InvalidSettings("Partage d'un lead ≥ 1 et niveau d'intervalle entre 0 et 1.")
+    if not 0 < policy.interval_level < 1:
+        raise InvalidSettings("Niveau d'intervalle de la simulation entre 0 et 1.")
+    return policy
+
+
+def _dispatch_policy(values: dict[str, Any]) -> DispatchPolicy:
+    try:
+        policy = DispatchPolicy(**{k: int(v) for k, v in values.items()})
+    except TypeError as exc:
+        raise InvalidSettings(f"Paramètre de diffusion inconnu : {exc}.") from exc
+    if min(policy.max_providers_per_lead, policy.dispute_window_days) < 1:
+        raise InvalidSettings("Partage d'un lead et délai de contestation : au moins 1.")
     return policy
 
 
@@ -161,6 +176,7 @@ def load_settings(path: Path) -> Settings:
                 dict(data.get("office_hours", {})), base=DEFAULT_OFFICE_HOURS
             ),
             demand=_demand_policy(dict(data.get("demand", {}))),
+            dispatch=_dispatch_policy(dict(data.get("dispatch", {}))),
         )
     except InvalidSettings:
         raise

@@ -292,7 +292,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         ]
 
         def work(session: Session) -> list[dict[str, Any]]:
-            answers, changed = apply_push(session, user[0], operations, utc_now())
+            answers, changed = apply_push(session, user[0], operations, utc_now(), policy)
             stamp_changes(session, changed)
             return answers
 

@@ -9,6 +9,12 @@ from pathlib import Path
 from app.dispatch.matching import DispatchPolicy
 
 DEFAULT_DATABASE = Path("var/server/server.sqlite")
+# The dispatch rules a deployment may change (DOMAIN_RULES defaults otherwise).
+_DISPATCH_VARIABLES = {
+    "max_providers_per_lead": "CRM_DISPATCH_MAX_PROVIDERS_PER_LEAD",
+    "backfill_days": "CRM_DISPATCH_BACKFILL_DAYS",
+    "dispute_window_days": "CRM_DISPUTE_WINDOW_DAYS",
+}
 
 
 @dataclass(frozen=True)
@@ -26,4 +32,11 @@ class ServerConfig:
             database_url=url,
             token_hours=float(os.environ.get("CRM_SERVER_TOKEN_HOURS", "12")),
             intake_per_minute=int(os.environ.get("CRM_SERVER_INTAKE_PER_MINUTE", "120")),
+            dispatch=DispatchPolicy(
+                **{
+                    name: int(os.environ[variable])
+                    for name, variable in _DISPATCH_VARIABLES.items()
+                    if variable in os.environ
+                }
+            ),
         )

@@ -43,12 +43,15 @@ from server.changes import ChangedRows, server_edit, server_stamp
 from server.sequence import stamp_changes, take_numbers
 
 _TERM_TABLES = frozenset({"contract_prices", "contract_zones"})
-# The rules the workstations apply too (the window of a dispute).
-DISPATCH_POLICY = DispatchPolicy()
 
 
 def refusal(
-    session: Session, table: str, row: Any, values: dict[str, Any], inserting: bool
+    session: Session,
+    table: str,
+    row: Any,
+    values: dict[str, Any],
+    inserting: bool,
+    policy: DispatchPolicy,
 ) -> str | None:
     """Why a pushed contract edit may not be applied, or None (French, shown to the rep)."""
     if table == "contract_versions":
@@ -87,11 +90,13 @@ def refusal(
     if table == "contract_requests" and values.get("state") != RequestState.PENDING:
         return "Une demande arrive en attente ; le serveur seul y répond."
     if table == "lead_disputes" and inserting:
-        return _dispute_refusal(session, values)
+        return _dispute_refusal(session, values, policy)
     return None
 
 
-def _dispute_refusal(session: Session, values: dict[str, Any]) -> str | None:
+def _dispute_refusal(
+    session: Session, values: dict[str, Any], policy: DispatchPolicy
+) -> str | None:
     if values.get("status") != DisputeStatus.OPEN:
         return "Une contestation arrive « à examiner »."
     sale = session.get(LeadSale, values.get("sale_id"))
@@ -100,7 +105,7 @@ def _dispute_refusal(session: Session, values: dict[str, Any]) -> str | None:
     if session.scalar(select(LeadDispute.id).where(LeadDispute.sale_id == sale.id)):
         return "Ce lead est déjà contesté (contestation déposée depuis un autre poste)."
     try:
-        check_filing(sale.sold_at, values["filed_at"], DISPATCH_POLICY.dispute_window_days)
+        check_filing(sale.sold_at, values["filed_at"], policy.dispute_window_days)
     except ActionRefused as refused:
         return refused.message
     return None

@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.dispatch.matching import DispatchPolicy
 from app.ids import uuid7
 from app.persistence.models import CallAttempt, Lead, SyncConflict
 from app.services.derived import recompute_leads
@@ -44,9 +45,14 @@ class Refused(Exception):
 
 
 def apply_push(
-    session: Session, scope: UserScope, operations: list[Operation], now: datetime
+    session: Session,
+    scope: UserScope,
+    operations: list[Operation],
+    now: datetime,
+    dispatch: DispatchPolicy | None = None,
 ) -> tuple[list[dict[str, Any]], list[Any]]:
     """Apply operations in order; returns (answers, changed rows). The caller commits."""
+    policy = dispatch or DispatchPolicy()
     answers: list[dict[str, Any]] = []
     changed: list[Any] = []
     touched_leads: set[uuid.UUID] = set()
@@ -65,7 +71,7 @@ def apply_push(
             answers.append(orjson.loads(known[op.op_id]))
             continue
         try:
-            answer = _apply(session, scope, op, now, changed, touched_leads)
+            answer = _apply(session, scope, op, now, changed, touched_leads, policy)
         except Refused as exc:
             answer = {"status": "rejected", "message": str(exc)}
         answer["op"] = str(op.op_id)
@@ -120,6 +126,7 @@ def _apply(
     now: datetime,
     changed: list[Any],
     touched_leads: set[uuid.UUID],
+    policy: DispatchPolicy,
 ) -> dict[str, Any]:
     spec = BY_NAME.get(op.table)
     if spec is None:
@@ -141,7 +148,7 @@ def _apply(
         values = {k: v for k, v in values.items() if k in allowed}
         if not scope.may_insert(spec.name, values, session):
             raise Refused("hors de votre périmètre")
-        refused = contract_refusal(session, spec.name, None, values, inserting=True)
+        refused = contract_refusal(session, spec.name, None, values, True, policy)
         if refused:
             raise Refused(refused)
         row = spec.model(id=op.row_id, hlc=op.hlc, field_clocks="{}", **values)
@@ -158,7 +165,7 @@ def _apply(
         raise Refused("champs non modifiables : " + ", ".join(sorted(forbidden)))
     if not scope.may_edit(spec.name, row, session):
         raise Refused("hors de votre périmètre")
-    refused = contract_refusal(session, spec.name, row, values, inserting=False)
+    refused = contract_refusal(session, spec.name, row, values, False, policy)
     if refused:
         raise Refused(refused)
     conflicts = _merge(session, spec, row, op, values, scope.user_id, now)

@@ -88,7 +88,7 @@ class SalesWindow(QMainWindow):
         self.catalogue = category_catalogue(workspace.sessions)
         self.contracts = ContractService(workspace.sessions, clock, user)
         self.contract_queries = ContractQueries(workspace.sessions)
-        self.disputes = DisputeService(workspace.sessions, clock, user)
+        self.disputes = DisputeService(workspace.sessions, clock, user, self.settings.dispatch)
         self.setWindowTitle(f"CRM Leads – Prospection – {user.display_name}")
         self.resize(1400, 860)
 

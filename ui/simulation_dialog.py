@@ -253,7 +253,13 @@ class SimulationDialog(QDialog):
 
     def _finish(self, history: DemandHistory, request: SimulationRequest) -> None:
         try:
-            result = simulate(request, history, self.settings.demand, self.clock())
+            result = simulate(
+                request,
+                history,
+                self.settings.demand,
+                self.clock(),
+                self.settings.dispatch.max_providers_per_lead,
+            )
         except FieldErrors as error:
             self._show_field_errors(error)
             return

@@ -30,8 +30,6 @@ MONTHS_PER_YEAR = 12
 class DemandPolicy:
     history_months: int = 24
     horizon_months: int = 12
-    # A lead is shared with at most this many providers (DOMAIN_RULES: "typically up to 3 or 4").
-    max_providers_per_lead: int = 3
     interval_level: float = 0.8
     # Below this many leads in the history, the zone's own months are too noisy for a profile.
     min_leads_for_own_seasonality: int = 240
@@ -196,10 +194,10 @@ def contact_rate(history: DemandHistory, policy: DemandPolicy) -> ContactRate:
     return ContactRate(None, ContactRateSource.NONE, history.called_leads)
 
 
-def provider_share(competing_providers: int, policy: DemandPolicy) -> float:
+def provider_share(competing_providers: int, max_providers: int) -> float:
     """Expected share of the selection's leads one more provider would receive.
 
     Each lead goes to at most N providers; with k providers already covering the selection,
     a new one is among the N in min(1, N / (k + 1)) of the leads.
     """
-    return min(1.0, policy.max_providers_per_lead / (competing_providers + 1))
+    return min(1.0, max_providers / (competing_providers + 1))

@@ -135,12 +135,19 @@ def check_request(price_per_lead_cents: int | None, closing_rate_percent: int | 
 
 
 def simulate(
-    request: SimulationRequest, history: DemandHistory, policy: DemandPolicy, now: datetime
+    request: SimulationRequest,
+    history: DemandHistory,
+    policy: DemandPolicy,
+    now: datetime,
+    max_providers: int,
 ) -> Simulation:
-    """Raises NoDemandHistory when the selection received nothing (no zeros as a forecast)."""
+    """Raises NoDemandHistory when the selection received nothing (no zeros as a forecast).
+
+    `max_providers` is the dispatch's sharing limit (DispatchPolicy.max_providers_per_lead).
+    """
     check_request(request.price_per_lead_cents, request.closing_rate_percent)
     forecast = forecast_demand(history, policy)
-    share = provider_share(history.competing_providers, policy)
+    share = provider_share(history.competing_providers, max_providers)
     months = tuple(
         SimulationMonth(
             m.month,
@@ -160,6 +167,6 @@ def simulate(
         contact_rate(history, policy),
         months,
         policy.interval_level,
-        policy.max_providers_per_lead,
+        max_providers,
         now,
     )

@@ -118,16 +118,15 @@ def test_no_history_says_so_instead_of_forecasting_zeros() -> None:
 
 
 def test_provider_share_follows_the_sharing_level() -> None:
-    policy = DemandPolicy(max_providers_per_lead=3)
-    assert provider_share(0, policy) == 1.0
-    assert provider_share(2, policy) == 1.0
-    assert provider_share(5, policy) == pytest.approx(0.5)
+    assert provider_share(0, 3) == 1.0
+    assert provider_share(2, 3) == 1.0
+    assert provider_share(5, 3) == pytest.approx(0.5)
 
 
 def test_simulation_costs_in_cents() -> None:
     history = _history(_series(100), competing_providers=5)  # share 3 / 6 = 50 %
     request = SimulationRequest(("Cuisine",), ("75",), 2500, 25)
-    result = simulate(request, history, DemandPolicy(), datetime(2026, 11, 28, tzinfo=UTC))
+    result = simulate(request, history, DemandPolicy(), datetime(2026, 11, 28, tzinfo=UTC), 3)
     assert result.share == pytest.approx(0.5)
     assert result.monthly_provider_leads == pytest.approx(50, rel=0.02)
     assert result.monthly_cost_cents == pytest.approx(50 * 2500, rel=0.02)
@@ -144,6 +143,7 @@ def test_bad_price_or_closing_rate_is_a_field_error() -> None:
             _history(_series(100)),
             DemandPolicy(),
             datetime(2026, 11, 28, tzinfo=UTC),
+            3,
         )
     assert set(error.value.errors) == {"price", "closing_rate"}
 
@@ -156,7 +156,7 @@ def test_the_pdf_carries_the_figures_the_method_and_the_date(tmp_path) -> None: 
 
     history = _history(_series(100), competing_providers=5)
     request = SimulationRequest(("Cuisine sur mesure",), ("75 – Paris",), 2500, 25)
-    result = simulate(request, history, DemandPolicy(), datetime(2026, 11, 28, 10, tzinfo=UTC))
+    result = simulate(request, history, DemandPolicy(), datetime(2026, 11, 28, 10, tzinfo=UTC), 3)
     path = write_simulation_pdf(
         result, "SARL Dupont & Fils", Settings().letterhead, tmp_path / "simulation.pdf"
     )

@@ -50,3 +50,25 @@ def test_bad_files_are_refused_with_a_message(tmp_path: Path, text: str) -> None
     with pytest.raises(InvalidSettings) as error:
         load_settings(path)
     assert str(error.value)
+
+
+def test_dispatch_rules_are_settings_too(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text("[dispatch]\nmax_providers_per_lead = 4\ndispute_window_days = 14\n")
+    settings = load_settings(path)
+    assert settings.dispatch.max_providers_per_lead == 4
+    assert settings.dispatch.dispute_window_days == 14
+    assert Settings().dispatch.dispute_window_days == 30
+    for bad in ("[dispatch]\ndispute_window_days = 0\n", "[dispatch]\nwindow = 3\n"):
+        path.write_text(bad)
+        with pytest.raises(InvalidSettings):
+            load_settings(path)
+
+
+def test_the_server_reads_its_dispatch_rules_from_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from server.config import ServerConfig
+
+    monkeypatch.setenv("CRM_DISPUTE_WINDOW_DAYS", "21")
+    config = ServerConfig.from_environment()
+    assert config.dispatch.dispute_window_days == 21
+    assert config.dispatch.max_providers_per_lead == 3

@@ -35,7 +35,7 @@ def _simulation_ms(workspace_path: Path, selection_of: object) -> float:
             with workspace.sessions() as session:
                 history = read_demand_history(session, selection, datetime.now(UTC))
             simulate(SimulationRequest(("c",), ("z",), 2500, 25), history, DemandPolicy(),
-                     datetime.now(UTC))  # fmt: skip
+                     datetime.now(UTC), 3)  # fmt: skip
             runs.append((time.perf_counter() - started) * 1000)
         return statistics.median(runs)
     finally:
