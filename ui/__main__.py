@@ -107,6 +107,8 @@ class Session:
         self.demo_user = demo_user
         self.settings = settings
         self.window: MainWindow | SalesWindow | None = None
+        # A manager's second window: prospecting, contracts and disputes.
+        self.sales_window: SalesWindow | None = None
 
     def sign_in(self) -> bool:
         password = "demo" if self.demo_user else ""
@@ -141,15 +143,30 @@ class Session:
                 settings=self.settings,
                 status_widgets=widgets,
                 redispatch=self.sync.api.dispatch_leads if self.sync else None,
+                open_sales=self._open_sales_window,
             )
         if self.sync:
             window = self.window
             QShortcut(QKeySequence("F9"), window, activated=self.sync.sync_now)
-            self.sync.on_rows_received = window.refresh
+            self.sync.on_rows_received = self._refresh_windows
             if self.sync.offline_note:
                 window.say(self.sync.offline_note)
         self.window.show()
         return True
+
+    def _open_sales_window(self) -> None:
+        assert self.window is not None
+        if self.sales_window is None:
+            self.sales_window = SalesWindow(
+                self.workspace,
+                self.window.user,
+                self.clock,
+                _dial,
+                self._demand_source(),
+                settings=self.settings,
+            )
+        self.sales_window.show()
+        self.sales_window.raise_()
 
     def _demand_source(self) -> DemandSource:
         """Synced sales workstations hold no leads: the server reads the history for them."""
@@ -170,7 +187,15 @@ class Session:
         dialog.exec()
         self.window.refresh()
 
+    def _refresh_windows(self) -> None:
+        for window in (self.window, self.sales_window):
+            if window is not None:
+                window.refresh()
+
     def _signed_out(self) -> None:
+        if self.sales_window is not None:
+            self.sales_window.close()
+            self.sales_window = None
         if self.sync and self.window:
             self.sync.sign_out(self.window.user.username)
         self.demo_user = None

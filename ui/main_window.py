@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         settings: Settings | None = None,
         status_widgets: tuple[QWidget, ...] = (),
         redispatch: Redispatch | None = None,
+        open_sales: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self.clock = clock
         self.dialer = dialer
         self.redispatch = redispatch
+        self._open_sales = open_sales
         self._on_sign_out = on_sign_out
         self.settings = settings or Settings()
         self.reader = QueueReader(workspace.sessions, clock, self.settings.calling)
@@ -200,6 +202,11 @@ class MainWindow(QMainWindow):
             unsold = QAction("Leads invendus…", self)
             unsold.triggered.connect(self.show_unsold)
             steering.addAction(unsold)
+            if self._open_sales is not None:
+                sales = QAction("Prospection, contrats et contestations…", self)
+                sales.setShortcut(QKeySequence("Ctrl+Shift+P"))
+                sales.triggered.connect(self._open_sales)
+                steering.addAction(sales)
         session_menu = menu.addMenu("&Session")
         sign_out = QAction("Se déconnecter", self)
         sign_out.triggered.connect(self.sign_out)

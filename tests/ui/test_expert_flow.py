@@ -213,3 +213,28 @@ def test_call_without_softphone_says_to_dial_by_hand(
     press(qtbot, win, Qt.Key.Key_F3)
     assert "composez le 06 12 34 56 78" in win.statusBar().currentMessage()
     assert win.panel.timer.started_at == clock()
+
+
+def test_a_manager_steers_from_the_pilotage_menu(qtbot, workspace, clock) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMenu
+
+    from app.domain.enums import Role
+    from tests.conftest import add_user
+
+    manager = add_user(workspace, "manager1", Role.MANAGER)
+    opened: list[bool] = []
+    win = MainWindow(
+        workspace, manager, clock, lambda _url: True, open_sales=lambda: opened.append(True)
+    )
+    qtbot.addWidget(win)
+    menus = {m.title(): m for m in win.menuBar().findChildren(QMenu)}
+    steering = {a.text(): a for a in menus["&Pilotage"].actions()}
+    assert set(steering) == {"Leads invendus…", "Prospection, contrats et contestations…"}
+    steering["Prospection, contrats et contestations…"].trigger()
+    assert opened == [True]
+
+
+def test_experts_have_no_pilotage_menu(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMenu
+
+    assert "&Pilotage" not in {m.title() for m in window.menuBar().findChildren(QMenu)}
