@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.clock import Clock
+from app.clock import Clock, paris_today
 from app.domain.contracts import (
     CLIENT_STEPS,
     FROZEN,
@@ -169,7 +169,7 @@ class ContractService:
                 )
             if status == ContractStatus.SIGNED:
                 check_terms(terms_of(session, version), category_floors(session))
-                version.signed_on = signed_on or self.clock().date()
+                version.signed_on = signed_on or paris_today(self.clock())
                 contract = session.get(Contract, version.contract_id)
                 assert contract is not None
                 provider = session.get(Provider, contract.provider_id)
