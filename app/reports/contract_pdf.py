@@ -4,7 +4,7 @@ price grid, the general terms of sale shipped in resources/legal, and the signat
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -24,7 +24,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from app.domain.contracts import ContractTerms, monthly_ceiling_cents, sharing_label
+from app.domain.contracts import (
+    ContractTerms,
+    TermChange,
+    monthly_ceiling_cents,
+    sharing_label,
+)
 from app.reference import RESOURCES_DIR
 from app.reports.pdf_parts import Letterhead, pdf_euros, pdf_text
 
@@ -55,6 +60,8 @@ class ContractDocument:
     terms: ContractTerms
     category_names: dict[uuid.UUID, str]
     made_on: date
+    # An amendment: what it changes from the previous version.
+    changes: list[TermChange] = field(default_factory=list)
 
 
 def _day(value: date) -> str:
@@ -152,7 +159,10 @@ def write_contract_pdf(document: ContractDocument, letterhead: Letterhead, path:
         colWidths=[width / 2, width / 2],
     )
     parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [parties, Spacer(1, 3 * mm), _p("Conditions particulières", heading)]
+    story += [parties, Spacer(1, 3 * mm)]
+    if document.version_number > 1:
+        story += _amendment(document, width, body, heading)
+    story.append(_p("Conditions particulières", heading))
     table = Table(
         [[_p(a, body), _p(b, body)] for a, b in _terms_rows(terms)],
         colWidths=[width * 0.45, width * 0.55],
@@ -238,6 +248,35 @@ def write_contract_pdf(document: ContractDocument, letterhead: Letterhead, path:
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return path
+
+
+def _amendment(
+    document: ContractDocument, width: float, body: ParagraphStyle, heading: ParagraphStyle
+) -> list:
+    previous = document.version_number - 1
+    rows = [["Terme", "Avant", "Désormais"]] + [
+        [_p(c.label, body), _p(c.before, body), _p(c.after, body)] for c in document.changes
+    ]
+    table = Table(rows, colWidths=[width * 0.4, width * 0.3, width * 0.3], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return [
+        _p(f"Objet de l'avenant n° {previous}", heading),
+        _p(
+            f"À compter du {_day(document.terms.starts_on)}, les conditions particulières "
+            f"ci-dessous remplacent celles de la version {previous}. Modifications :",
+            body,
+        ),
+        table,
+        Spacer(1, 3 * mm),
+    ]
 
 
 def _signatures(

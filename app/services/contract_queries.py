@@ -211,6 +211,15 @@ class ContractQueries:
                 )
                 .order_by(ProviderContact.is_primary.desc(), ProviderContact.created_at)
             )
+            names = {i: n for i, n in session.execute(select(Category.id, Category.name))}
+            terms = terms_of(session, version)
+            previous = session.scalar(
+                select(ContractVersion).where(
+                    ContractVersion.contract_id == version.contract_id,
+                    ContractVersion.number == version.number - 1,
+                    ContractVersion.deleted.is_(False),
+                )
+            )
             return ContractDocument(
                 reference=contract.reference,
                 version_number=version.number,
@@ -227,11 +236,10 @@ class ContractQueries:
                     representative=representative,
                     email=provider.email,
                 ),
-                terms=terms_of(session, version),
-                category_names={
-                    i: n for i, n in session.execute(select(Category.id, Category.name))
-                },
+                terms=terms,
+                category_names=names,
                 made_on=made_on,
+                changes=diff_terms(terms_of(session, previous), terms, names) if previous else [],
             )
 
     def diff(self, before_id: uuid.UUID, after_id: uuid.UUID) -> list[TermChange]:

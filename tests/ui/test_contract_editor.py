@@ -134,6 +134,11 @@ def test_a_rep_writes_a_contract_signs_it_and_asks_for_activation(
     }
     assert changes["Prix « Salle de bains »"].startswith("31,00")
     assert "Début" in changes
+    amendment = editor.generate_pdf(tmp_path / "avenant.pdf")
+    assert amendment is not None
+    text = "".join(page.extract_text() for page in PdfReader(amendment).pages)
+    assert "Objet de l'avenant n° 1" in text and "version 2 (avenant)" in text
+    assert "28,00" in text and "31,00" in text  # before and after, in the changes table
 
 
 def test_the_account_shows_the_month_and_takes_disputes(
