@@ -271,7 +271,7 @@ def _amendment(
         _p(f"Objet de l'avenant n° {previous}", heading),
         _p(
             f"À compter du {_day(document.terms.starts_on)}, les conditions particulières "
-            f"ci-dessous remplacent celles de la version {previous}. Modifications :",
+            f"ci-dessous remplacent celles de la version {previous}. Modifications\xa0:",
             body,
         ),
         table,
