@@ -392,19 +392,27 @@ class ContractEditor(QDialog):
                 self.version_list.setCurrentItem(item)
 
     def _show_history(self, detail: VersionDetail) -> None:
+        """Status steps and requests to the server (refused ones too), oldest first."""
         self.events.clear()
+        lines = []
         for event in detail.events:
             step = STATUS_LABELS[event.to_status]
             if event.from_status and event.from_status != event.to_status:
                 step = f"{STATUS_LABELS[event.from_status]} → {step}"
+            lines.append((event.occurred_at, event.who, step, event.note))
+        for request in detail.requests:
+            answer = REQUEST_STATE_LABELS[request.state]
+            lines.append(
+                (
+                    request.requested_at,
+                    "",
+                    f"Demande : {REQUEST_LABELS[request.kind]} – {answer}",
+                    request.answer,
+                )
+            )
+        for at, who, step, note in sorted(lines, key=lambda line: line[0]):
             QTreeWidgetItem(
-                self.events,
-                [
-                    event.occurred_at.astimezone().strftime("%d/%m/%Y %H:%M"),
-                    event.who,
-                    step,
-                    event.note,
-                ],
+                self.events, [at.astimezone().strftime("%d/%m/%Y %H:%M"), who, step, note]
             )
         self.diff.clear()
         previous = [

@@ -120,6 +120,10 @@ def test_a_rep_writes_a_contract_signs_it_and_asks_for_activation(
         session.scalars(select(Contract)).one().reference = "CT-000001"
     qtbot.waitUntil(lambda: "CT-000001" in editor.header.text(), timeout=5000)
     assert "Acceptée" in editor.request_state.text()
+    steps = [
+        editor.events.topLevelItem(i).text(2) for i in range(editor.events.topLevelItemCount())
+    ]
+    assert "Demande : Activation – Acceptée" in steps
     assert editor.buttons["suspend"].isEnabled() and editor.buttons["amend"].isEnabled()
 
     qtbot.mouseClick(editor.buttons["amend"], Qt.MouseButton.LeftButton)
