@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -28,28 +27,19 @@ from app.services.contracts import ContractService
 from app.services.intake import register_lead
 from server.contracts import answer_request
 from server.dispatch import dispatch_lead, dispatch_sessions
-from server.persistence.database import server_engines, session_factory
+from server.persistence.database import session_factory
 from tests.contract_fixtures import add_provider, category_id, terms
-from tests.databases import database_params, empty_engine, reset_database
-from tests.e2e.harness import lead_submission, seed_server
+from tests.e2e.harness import lead_submission
+from tests.server.conftest import SEEDED_AT
 
-NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+NOW = SEEDED_AT
 POLICY = DispatchPolicy()
 
 
-@pytest.fixture(params=database_params())
-def server_db(request: pytest.FixtureRequest, tmp_path: Path):
-    engine = empty_engine(request.param, tmp_path)
-    seed_server(engine, 0, NOW)
-    url = engine.url.render_as_string(hide_password=False)
-    engine.dispose()
-    writer, reader = server_engines(url)
-    yield session_factory(writer), dispatch_sessions(writer)
-    writer.dispose()
-    reader.dispose()
-    cleanup = empty_engine(request.param, tmp_path)
-    reset_database(cleanup)
-    cleanup.dispose()
+@pytest.fixture
+def server_db(seeded_engines):  # type: ignore[no-untyped-def]
+    writer, _reader = seeded_engines
+    return session_factory(writer), dispatch_sessions(writer)
 
 
 def _rep(sessions: sessionmaker[Session]) -> StaffMember:

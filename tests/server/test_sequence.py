@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,30 +11,20 @@ from sqlalchemy import select
 from app.domain.enums import Role
 from app.ids import uuid7
 from app.persistence.models import Sector
-from server.persistence.database import server_engines, session_factory
+from server.persistence.database import session_factory
 from server.pull import read_page
 from server.scope import UserScope
 from server.sequence import stamp_changes
-from tests.databases import database_params, empty_engine, reset_database
-from tests.e2e.harness import seed_server
+from tests.server.conftest import SEEDED_AT
 
-NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+NOW = SEEDED_AT
 MANAGER = UserScope(uuid7(), Role.MANAGER)
 
 
-@pytest.fixture(params=database_params())
-def sessions(request: pytest.FixtureRequest, tmp_path: Path):
-    engine = empty_engine(request.param, tmp_path)
-    seed_server(engine, 0, NOW)
-    url = engine.url.render_as_string(hide_password=False)
-    engine.dispose()
-    writer, reader = server_engines(url)
-    yield session_factory(writer), session_factory(reader)
-    writer.dispose()
-    reader.dispose()
-    cleanup = empty_engine(request.param, tmp_path)
-    reset_database(cleanup)
-    cleanup.dispose()
+@pytest.fixture
+def sessions(seeded_engines):  # type: ignore[no-untyped-def]
+    writer, reader = seeded_engines
+    return session_factory(writer), session_factory(reader)
 
 
 def new_sector(code: str) -> Sector:
