@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -18,13 +18,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.clock import utc_now
+from app.clock import paris_today, utc_now
 from app.domain.contracts import RequestKind, RequestState
 from app.domain.enums import DesiredStart, JourneyEventKind, LeadStatus, Role
 from app.persistence.models import User as UserRow
 from app.services.demand_history import DemandSelection, history_to_json, read_demand_history
 from app.services.intake import JourneyInput, LeadSubmission
-from server import auth
+from server import auth, invoicing
 from server import intake as intake_flow
 from server.changes import server_edit
 from server.config import ServerConfig
@@ -77,6 +77,11 @@ class PushedOperation(BaseModel):
 
 class LeadIds(BaseModel):
     lead_ids: list[uuid.UUID] = Field(max_length=1000)
+
+
+class InvoiceRun(BaseModel):
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    issue: bool = False
 
 
 class Push(BaseModel):
@@ -312,6 +317,44 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             disputes=[o.row_id for o in applied if o.table == "lead_disputes"],
         )
         return {"batch": str(body.batch), "results": results}
+
+    @api.post("/api/v1/invoicing/runs")
+    def invoice_run(body: InvoiceRun, user: SignedIn) -> dict[str, Any]:
+        """Preview (drafts, no number) or issue a month's invoices, one provider at a time."""
+        if user[0].role not in (Role.MANAGER, Role.ADMIN):
+            raise HTTPException(403, "Réservé aux managers et administrateurs.")
+        month = date.fromisoformat(f"{body.month}-01")
+        if body.issue and month >= paris_today(utc_now()).replace(day=1):
+            raise HTTPException(422, "Le mois n'est pas terminé : aperçu seulement.")
+        work = invoicing.issue_invoice if body.issue else invoicing.preview_invoice
+        rows = []
+        for provider_id in read(lambda s: invoicing.providers_to_invoice(s, month)):
+
+            def one(session: Session, p: uuid.UUID = provider_id) -> invoicing.RunRow:
+                return work(session, p, month, utc_now())
+
+            try:
+                rows.append(write(one, "dispatch"))
+            except IntegrityError:
+                # Another run issued this provider's month meanwhile: the retry finds it.
+                rows.append(write(one, "dispatch"))
+        return {
+            "month": body.month,
+            "issued": body.issue,
+            "invoices": [
+                {
+                    "provider_id": str(r.provider_id),
+                    "company_name": r.company_name,
+                    "invoice_id": str(r.invoice_id) if r.invoice_id else None,
+                    "number": r.number,
+                    "net_cents": r.net_cents,
+                    "vat_cents": r.vat_cents,
+                    "gross_cents": r.gross_cents,
+                    "anomalies": list(r.anomalies),
+                }
+                for r in rows
+            ],
+        }
 
     @api.post("/api/v1/dispatch/leads")
     def dispatch_leads(body: LeadIds, user: SignedIn) -> dict[str, Any]:

@@ -49,7 +49,16 @@ _CONTRACT_TABLES = frozenset(
     }
 )
 # What reps receive beyond what they write: the sales of leads and the credits they gave.
-_SALES_READ = _PROVIDER_TABLES | _CONTRACT_TABLES | {"lead_sales", "provider_credits"}
+_SALES_READ = (
+    _PROVIDER_TABLES
+    | _CONTRACT_TABLES
+    | {
+        "lead_sales",
+        "provider_credits",
+        "invoices",
+        "invoice_lines",
+    }
+)
 # Tables a role may write to through a push (fields are checked in sync.schema).
 _WRITABLE = {
     Role.EXPERT: frozenset(

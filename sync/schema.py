@@ -25,6 +25,8 @@ from app.persistence.models import (
     ContractRequest,
     ContractVersion,
     ContractZone,
+    Invoice,
+    InvoiceLine,
     JourneyEvent,
     Lead,
     LeadDispute,
@@ -48,7 +50,7 @@ from app.persistence.models import (
 from app.persistence.types import UTCDateTime
 
 # Raised by either side when the other speaks another schema: the client must be updated.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Columns that describe the row's sync state rather than its content.
 BOOKKEEPING = frozenset({"id", "server_seq", "hlc", "field_clocks"})
@@ -174,6 +176,8 @@ TABLES: tuple[SyncedTable, ...] = (
         ),
     ),
     SyncedTable("provider_credits", ProviderCredit),
+    SyncedTable("invoices", Invoice),
+    SyncedTable("invoice_lines", InvoiceLine),
     SyncedTable(
         "sync_conflicts",
         SyncConflict,

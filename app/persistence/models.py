@@ -546,6 +546,64 @@ class ProviderCredit(SyncedRow, Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     label: Mapped[str] = mapped_column(String(200))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The invoice it was taken off (None: still open).
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invoices.id", name="fk_provider_credits_invoice"),
+        default=None,
+    )
+
+
+class Invoice(SyncedRow, Base):
+    """A monthly invoice (or a credit note) to a provider. Written by the server only.
+
+    A draft has no number and may be recomputed; issuing gives it the next number of the
+    gapless sequence and freezes it. `monthly_key` ("provider:YYYY-MM") is set on monthly
+    invoices only: unique, so a month is never invoiced twice, whatever runs race.
+    """
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_invoices_number"),
+        UniqueConstraint("monthly_key", name="uq_invoices_monthly_key"),
+        Index("ix_invoices_provider", "provider_id", "period_start"),
+    )
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # InvoiceKind
+    status: Mapped[str] = mapped_column(String(10))  # InvoiceStatus
+    monthly_key: Mapped[str | None] = mapped_column(String(48), default=None)
+    period_start: Mapped[date] = mapped_column(Date)
+    number: Mapped[str | None] = mapped_column(String(20), default=None)
+    sequence: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    issue_date: Mapped[date | None] = mapped_column(Date, default=None)
+    due_date: Mapped[date | None] = mapped_column(Date, default=None)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    corrects_invoice_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invoices.id"), default=None
+    )
+    # The buyer as invoiced (the provider record may change later).
+    buyer_name: Mapped[str] = mapped_column(String(160))
+    buyer_address: Mapped[str] = mapped_column(String(400))
+    buyer_siren: Mapped[str | None] = mapped_column(String(9), default=None)
+    buyer_vat_number: Mapped[str | None] = mapped_column(String(16), default=None)
+    vat_territory: Mapped[str] = mapped_column(String(20))
+    net_cents: Mapped[int] = mapped_column(BigInteger)
+    vat_cents: Mapped[int] = mapped_column(BigInteger)
+    gross_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class InvoiceLine(SyncedRow, Base):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (Index("ix_invoice_lines_invoice", "invoice_id", "position"),)
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))  # LineKind
+    label: Mapped[str] = mapped_column(String(250))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    vat_percent: Mapped[str] = mapped_column(String(8))  # a Decimal, as text
 
 
 class SyncConflict(SyncedRow, Base):

@@ -13,7 +13,7 @@ from app.persistence.database import migrate as migrate_app
 from server.persistence.models import Counter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-COUNTERS = ("sync", "lead_number", "contract_number")
+COUNTERS = ("sync", "lead_number", "contract_number", "invoice_number")
 
 
 def migrate(engine: Engine) -> None:

@@ -1,0 +1,320 @@
+"""The monthly invoice run: a draft per provider (preview), then issuing with gapless numbers.
+
+Each provider's invoice is one transaction. Issuing locks the provider's row for the month
+(the draft, when a preview made one), takes the next number from the 'invoice_number' counter
+with a row lock held until commit, and marks the credits it uses. So:
+
+- numbers follow commit order without gaps: a transaction that fails gives its number back;
+- a month is invoiced once per provider: a second run finds the issued invoice and leaves it,
+  and two runs racing on a provider with no draft collide on the unique `monthly_key`, the
+  loser rolling back (number included) and reporting the winner's invoice;
+- a credit is taken off one invoice only (locked, then checked still open).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from app.billing.invoice_maths import totals
+from app.billing.invoices import InvoiceKind, InvoiceStatus, invoice_number, monthly_key
+from app.billing.monthly_bill import MonthlyBill, OpenCredit, Package, SoldLead, monthly_bill
+from app.billing.vat import VatRate, vat_rate_for
+from app.clock import BUSINESS_ZONE, paris_today
+from app.domain.contracts import ContractStatus
+from app.persistence.models import (
+    Category,
+    Contract,
+    ContractVersion,
+    Invoice,
+    InvoiceLine,
+    LeadSale,
+    Provider,
+    ProviderCredit,
+)
+from app.services.contract_terms import SELLING_STATUSES
+from server.changes import ChangedRows, server_edit, server_stamp
+from server.sequence import stamp_changes, take_numbers
+
+DEFAULT_PAYMENT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class RunRow:
+    provider_id: uuid.UUID
+    company_name: str
+    invoice_id: uuid.UUID | None
+    number: str | None
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+    anomalies: tuple[str, ...]
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The month's first instant and the next month's, Paris time, as aware datetimes."""
+    first = month.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return (
+        datetime.combine(first, time(0), BUSINESS_ZONE),
+        datetime.combine(following, time(0), BUSINESS_ZONE),
+    )
+
+
+def providers_to_invoice(session: Session, month: date) -> list[uuid.UUID]:
+    """Providers with leads sold in the month, or a package in force during it."""
+    start, end = month_bounds(month)
+    last_day = (end - timedelta(days=1)).date()
+    with_sales = select(LeadSale.provider_id).where(
+        LeadSale.sold_at >= start, LeadSale.sold_at < end
+    )
+    with_package = (
+        select(Contract.provider_id)
+        .join(ContractVersion, ContractVersion.contract_id == Contract.id)
+        .where(
+            ContractVersion.package_fee_cents.is_not(None),
+            ContractVersion.status.in_(SELLING_STATUSES),
+            ContractVersion.deleted.is_(False),
+            ContractVersion.starts_on <= last_day,
+            or_(ContractVersion.ends_on.is_(None), ContractVersion.ends_on >= start.date()),
+        )
+    )
+    return sorted(set(session.scalars(with_sales)) | set(session.scalars(with_package)))
+
+
+def _version_for_month(
+    session: Session, provider_id: uuid.UUID, month: date
+) -> ContractVersion | None:
+    """The version in force at the end of the month (or the last one that was)."""
+    _start, end = month_bounds(month)
+    last_day = (end - timedelta(days=1)).date()
+    return session.scalars(
+        select(ContractVersion)
+        .join(Contract, Contract.id == ContractVersion.contract_id)
+        .where(
+            Contract.provider_id == provider_id,
+            ContractVersion.deleted.is_(False),
+            ContractVersion.status.in_([*SELLING_STATUSES, ContractStatus.SUSPENDED]),
+            ContractVersion.starts_on <= last_day,
+        )
+        .order_by(ContractVersion.starts_on.desc(), ContractVersion.number.desc())
+    ).first()
+
+
+@dataclass(frozen=True)
+class _Bill:
+    provider: Provider
+    bill: MonthlyBill
+    vat: VatRate
+    payment_days: int
+    anomalies: tuple[str, ...]
+
+
+def _compute(session: Session, provider_id: uuid.UUID, month: date) -> _Bill:
+    provider = session.get(Provider, provider_id)
+    assert provider is not None
+    start, end = month_bounds(month)
+    names = dict(session.execute(select(Category.id, Category.name)).all())
+    sales = [
+        SoldLead(names.get(category_id, "?"), price, within)
+        for category_id, price, within in session.execute(
+            select(LeadSale.category_id, LeadSale.price_cents, LeadSale.within_package).where(
+                LeadSale.provider_id == provider_id,
+                LeadSale.sold_at >= start,
+                LeadSale.sold_at < end,
+            )
+        )
+    ]
+    version = _version_for_month(session, provider_id, month)
+    package = (
+        Package(version.package_fee_cents, version.package_leads or 0)
+        if version is not None and version.package_fee_cents
+        else None
+    )
+    credits = [
+        OpenCredit(c.id, c.label, c.amount_cents)
+        for c in session.scalars(
+            select(ProviderCredit)
+            .where(
+                ProviderCredit.provider_id == provider_id,
+                ProviderCredit.invoice_id.is_(None),
+                ProviderCredit.deleted.is_(False),
+                ProviderCredit.granted_at < end,
+            )
+            .order_by(ProviderCredit.granted_at)
+        )
+    ]
+    vat = vat_rate_for(provider.departement_code)
+    anomalies = []
+    if version is None:
+        anomalies.append("Ventes sans contrat en vigueur")
+    if not provider.siren:
+        anomalies.append("SIREN manquant")
+    if not provider.vat_number and vat.percent > 0:
+        anomalies.append("N° de TVA intracommunautaire manquant")
+    return _Bill(
+        provider,
+        monthly_bill(month, sales, package, credits, vat),
+        vat,
+        version.payment_days if version is not None else DEFAULT_PAYMENT_DAYS,
+        tuple(anomalies),
+    )
+
+
+def _write(
+    session: Session, invoice: Invoice | None, bill: _Bill, month: date, now: datetime
+) -> Invoice:
+    """Create or recompute the provider's draft for the month."""
+    figures = totals(bill.bill.lines)
+    provider = bill.provider
+    address = ", ".join(
+        part for part in (provider.address_line, f"{provider.postcode} {provider.city}") if part
+    )
+    values = {
+        "buyer_name": provider.company_name,
+        "buyer_address": address,
+        "buyer_siren": provider.siren,
+        "buyer_vat_number": provider.vat_number,
+        "vat_territory": bill.vat.territory,
+        "net_cents": figures.net_cents,
+        "vat_cents": figures.vat_cents,
+        "gross_cents": figures.gross_cents,
+    }
+    if invoice is None:
+        invoice = Invoice(
+            provider_id=provider.id,
+            kind=InvoiceKind.INVOICE,
+            status=InvoiceStatus.DRAFT,
+            monthly_key=monthly_key(provider.id, month),
+            period_start=month.replace(day=1),
+            **values,
+        )
+        session.add(invoice)
+        session.flush()
+    else:
+        for old in session.scalars(
+            select(InvoiceLine).where(
+                InvoiceLine.invoice_id == invoice.id, InvoiceLine.deleted.is_(False)
+            )
+        ):
+            server_edit(old, {"deleted": True}, now, None)
+        server_edit(invoice, values, now, None)
+    for position, line in enumerate(bill.bill.lines, start=1):
+        session.add(
+            InvoiceLine(
+                invoice_id=invoice.id,
+                position=position,
+                kind=line.kind,
+                label=line.label,
+                quantity=line.quantity,
+                unit_price_cents=line.unit_price_cents,
+                amount_cents=line.amount_cents,
+                vat_percent=str(line.vat.percent),
+            )
+        )
+    return invoice
+
+
+def _locked_monthly(session: Session, provider_id: uuid.UUID, month: date) -> Invoice | None:
+    return session.scalars(
+        select(Invoice)
+        .where(Invoice.monthly_key == monthly_key(provider_id, month))
+        .with_for_update()
+    ).one_or_none()
+
+
+def _row(bill: _Bill, invoice: Invoice | None) -> RunRow:
+    figures = totals(bill.bill.lines)
+    return RunRow(
+        bill.provider.id,
+        bill.provider.company_name,
+        invoice.id if invoice else None,
+        invoice.number if invoice else None,
+        figures.net_cents,
+        figures.vat_cents,
+        figures.gross_cents,
+        bill.anomalies,
+    )
+
+
+def preview_invoice(session: Session, provider_id: uuid.UUID, month: date, now: datetime) -> RunRow:
+    """The provider's draft for the month, recomputed; an issued invoice is left as it is."""
+    changed = ChangedRows(session, server_stamp(now))
+    existing = _locked_monthly(session, provider_id, month)
+    bill = _compute(session, provider_id, month)
+    if existing is not None and existing.status == InvoiceStatus.ISSUED:
+        return _issued_row(existing, bill)
+    invoice = _write(session, existing, bill, month, now) if bill.bill.lines else existing
+    stamp_changes(session, changed.rows)
+    return _row(bill, invoice)
+
+
+def issue_invoice(session: Session, provider_id: uuid.UUID, month: date, now: datetime) -> RunRow:
+    """Number and freeze the provider's invoice for the month; idempotent."""
+    changed = ChangedRows(session, server_stamp(now))
+    existing = _locked_monthly(session, provider_id, month)
+    bill = _compute(session, provider_id, month)
+    if existing is not None and existing.status == InvoiceStatus.ISSUED:
+        return _issued_row(existing, bill)
+    if not bill.bill.lines:
+        return _row(bill, existing)
+    credits = list(
+        session.scalars(
+            select(ProviderCredit)
+            .where(ProviderCredit.id.in_(bill.bill.credits_used))
+            .order_by(ProviderCredit.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+    if any(c.invoice_id is not None for c in credits):
+        bill = _compute(session, provider_id, month)  # another invoice took one meanwhile
+    invoice = _write(session, existing, bill, month, now)
+    today = paris_today(now)
+    sequence = take_numbers(session, "invoice_number", 1)
+    server_edit(
+        invoice,
+        {
+            "status": InvoiceStatus.ISSUED,
+            "sequence": sequence,
+            "number": invoice_number(sequence, today),
+            "issue_date": today,
+            "due_date": today + timedelta(days=bill.payment_days),
+            "issued_at": now,
+        },
+        now,
+        None,
+    )
+    for credit in session.scalars(
+        select(ProviderCredit).where(ProviderCredit.id.in_(bill.bill.credits_used))
+    ):
+        server_edit(credit, {"invoice_id": invoice.id}, now, None)
+    stamp_changes(session, changed.rows + [invoice])
+    return _row(bill, invoice)
+
+
+def _issued_row(invoice: Invoice, bill: _Bill) -> RunRow:
+    return RunRow(
+        invoice.provider_id,
+        invoice.buyer_name,
+        invoice.id,
+        invoice.number,
+        invoice.net_cents,
+        invoice.vat_cents,
+        invoice.gross_cents,
+        bill.anomalies,
+    )
+
+
+def issued_numbers(session: Session) -> list[int]:
+    return list(
+        session.scalars(
+            select(Invoice.sequence)
+            .where(and_(Invoice.status == InvoiceStatus.ISSUED, Invoice.sequence.is_not(None)))
+            .order_by(Invoice.sequence)
+        )
+    )

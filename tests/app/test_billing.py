@@ -1,0 +1,71 @@
+"""Invoice maths: VAT by territory, rounding per rate, the monthly bill's lines and credits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.billing.invoice_maths import Line, LineKind, totals, vat_amount
+from app.billing.monthly_bill import OpenCredit, Package, SoldLead, monthly_bill
+from app.billing.vat import vat_rate_for
+
+MAINLAND = vat_rate_for("75")
+
+
+@pytest.mark.parametrize(
+    ("departement", "percent"),
+    [("75", "20"), ("2A", "20"), ("971", "8.5"), ("972", "8.5"), ("974", "8.5"),
+     ("973", "0"), ("976", "0")],
+)  # fmt: skip
+def test_the_providers_place_decides_the_rate(departement: str, percent: str) -> None:
+    rate = vat_rate_for(departement)
+    assert rate.percent == Decimal(percent)
+    assert bool(rate.mention) == (percent == "0")
+
+
+def test_vat_is_rounded_half_up_once_per_rate() -> None:
+    assert vat_amount(1, Decimal("8.5")) == 0  # 0.085 cent
+    assert vat_amount(10, Decimal("8.5")) == 1  # 0.85 -> 1
+    assert vat_amount(2500, Decimal("20")) == 500
+    reunion = vat_rate_for("974")
+    lines = [Line(LineKind.LEADS, "a", 3, 1999, reunion), Line(LineKind.LEADS, "b", 1, 1, reunion)]
+    result = totals(lines)
+    # 5,998 c at 8.5 % = 509.83 -> 510; per line it would be 509.7 + 0.085 -> 510 + 0
+    assert (result.net_cents, result.vat_cents, result.gross_cents) == (5998, 510, 6508)
+
+
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(-5000, 20000)), max_size=12))
+def test_totals_add_up(rows) -> None:  # type: ignore[no-untyped-def]
+    lines = [Line(LineKind.LEADS, "x", q, p, MAINLAND) for q, p in rows]
+    result = totals(lines)
+    assert result.net_cents == sum(q * p for q, p in rows)
+    assert result.gross_cents == result.net_cents + result.vat_cents
+    assert abs(result.vat_cents - result.net_cents * 0.2) <= 0.5
+
+
+def test_the_monthly_bill_has_the_package_the_leads_beyond_it_and_the_credits() -> None:
+    sales = [SoldLead("Salle de bains", 2500, True)] * 10 + [
+        SoldLead("Salle de bains", 2500, False),
+        SoldLead("Salle de bains", 2500, False),
+        SoldLead("Cuisine", 3000, False),
+    ]
+    small, big = (
+        OpenCredit(uuid.uuid4(), "Avoir lead 12", 2500),
+        OpenCredit(uuid.uuid4(), "Avoir lead 13", 99_999),
+    )
+    bill = monthly_bill(date(2026, 11, 1), sales, Package(25_000, 10), [small, big], MAINLAND)
+    labels = [(line.kind, line.quantity, line.unit_price_cents) for line in bill.lines]
+    assert labels == [
+        (LineKind.PACKAGE, 1, 25_000),
+        (LineKind.LEADS, 1, 3000),
+        (LineKind.LEADS, 2, 2500),
+        (LineKind.CREDIT, 1, -2500),
+    ]
+    assert "novembre 2026" in bill.lines[0].label and "10 reçue(s)" in bill.lines[0].label
+    assert bill.credits_used == (small.id,)  # the big one waits: no negative invoice
+    assert totals(bill.lines).net_cents == 25_000 + 3000 + 5000 - 2500

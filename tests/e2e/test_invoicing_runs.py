@@ -1,0 +1,113 @@
+"""Invoice runs through the server's API on two workers: a preview, then two issuing runs
+racing, numbered without gaps and each month invoiced once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import paris_today, utc_now
+from app.domain.contracts import ContractStatus
+from app.persistence.database import make_engine
+from app.persistence.models import Contract, ContractVersion, Invoice, Lead, LeadSale
+from server.invoicing import issued_numbers
+from tests.contract_fixtures import add_provider
+from tests.e2e.harness import PASSWORD
+
+
+def _last_month() -> tuple[str, date]:
+    first = paris_today(utc_now()).replace(day=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    return f"{previous:%Y-%m}", previous
+
+
+def _seed_sales(database_url: str, month: date, providers: int = 6) -> None:
+    engine = make_engine(database_url)
+    with Session(engine) as session, session.begin():
+        leads = list(session.scalars(select(Lead).order_by(Lead.number).limit(providers)))
+        for n, lead in enumerate(leads):
+            provider_id = add_provider(session, f"Client {n}", "75011", utc_now())
+            contract = Contract(provider_id=provider_id, reference=f"E{n}")
+            session.add(contract)
+            session.flush()
+            version = ContractVersion(
+                contract_id=contract.id,
+                number=1,
+                status=ContractStatus.ACTIVE,
+                status_changed_at=utc_now(),
+                starts_on=month,
+                sharing_level=3,
+            )
+            session.add(version)
+            session.flush()
+            session.add(
+                LeadSale(
+                    lead_id=lead.id,
+                    provider_id=provider_id,
+                    contract_id=contract.id,
+                    version_id=version.id,
+                    category_id=lead.category_id,
+                    lead_number=lead.number,
+                    lead_postcode=lead.postcode,
+                    lead_city=lead.city,
+                    sold_at=utc_now().replace(year=month.year, month=month.month, day=15),
+                    price_cents=2500 + n,
+                    sharing_level=3,
+                    rank=1,
+                )
+            )
+    engine.dispose()
+
+
+def _token(server, username: str) -> str:  # type: ignore[no-untyped-def]
+    answer = httpx.post(
+        f"{server.url}/api/v1/auth/sign-in", json={"username": username, "password": PASSWORD}
+    )
+    return answer.json()["token"]
+
+
+def test_preview_then_racing_runs_issue_each_invoice_once_without_gaps(server) -> None:  # type: ignore[no-untyped-def]
+    label, month = _last_month()
+    _seed_sales(server.database_url, month)
+    headers = {"Authorization": f"Bearer {_token(server, 'manager1')}"}
+    url = f"{server.url}/api/v1/invoicing/runs"
+
+    refused = httpx.post(url, json={"month": label}, headers={
+        "Authorization": f"Bearer {_token(server, 'sales1')}"})  # fmt: skip
+    assert refused.status_code == 403
+    this_month = f"{paris_today(utc_now()):%Y-%m}"
+    early = httpx.post(url, json={"month": this_month, "issue": True}, headers=headers)
+    assert early.status_code == 422 and "pas terminé" in early.json()["detail"]
+
+    preview = httpx.post(url, json={"month": label}, headers=headers, timeout=60).json()
+    assert len(preview["invoices"]) == 6
+    assert all(row["number"] is None for row in preview["invoices"])
+    assert preview["invoices"][0]["vat_cents"] * 5 == preview["invoices"][0]["net_cents"]
+
+    answers: list[httpx.Response] = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        barrier.wait()
+        answers.append(
+            httpx.post(url, json={"month": label, "issue": True}, headers=headers, timeout=120)
+        )
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    numbers = [sorted(r["number"] for r in a.json()["invoices"]) for a in answers]
+    assert numbers[0] == numbers[1]  # both runs report the same six invoices
+
+    engine = make_engine(server.database_url)
+    with Session(engine) as session:
+        assert issued_numbers(session) == [1, 2, 3, 4, 5, 6]
+        assert len(session.scalars(select(Invoice)).all()) == 6
+    engine.dispose()

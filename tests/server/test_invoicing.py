@@ -1,0 +1,190 @@
+"""The monthly invoice run on the server: drafts, VAT by territory, gapless numbers, idempotent
+re-runs, credits used once, and two runs racing (SQLite, PostgreSQL, MariaDB)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.billing.invoices import InvoiceStatus
+from app.domain.contracts import ContractStatus
+from app.domain.enums import LeadStatus
+from app.persistence.models import (
+    Contract,
+    ContractPrice,
+    ContractVersion,
+    ContractZone,
+    Invoice,
+    InvoiceLine,
+    LeadSale,
+    ProviderCredit,
+)
+from app.services.intake import register_lead
+from server.dispatch import dispatch_sessions
+from server.invoicing import issue_invoice, issued_numbers, preview_invoice, providers_to_invoice
+from server.persistence.database import session_factory
+from tests.contract_fixtures import add_provider, category_id
+from tests.e2e.harness import lead_submission
+from tests.server.conftest import SEEDED_AT
+
+NOW = SEEDED_AT  # 1 December 2026: November is over
+NOVEMBER = date(2026, 11, 1)
+
+
+@pytest.fixture
+def books(seeded_engines):  # type: ignore[no-untyped-def]
+    """Three providers with November sales: Paris (package + credit), La Réunion, Guyane."""
+    writer, _reader = seeded_engines
+    sessions = session_factory(writer)
+    providers = {}
+    with sessions.begin() as session:
+        category = category_id(session)
+        for n, (name, postcode, package) in enumerate(
+            (("Paris", "75011", True), ("Réunion", "97400", False), ("Guyane", "97300", False))
+        ):
+            provider_id = add_provider(session, name, postcode, NOW)
+            contract = Contract(provider_id=provider_id, reference=f"T{n}")
+            session.add(contract)
+            session.flush()
+            version = ContractVersion(
+                contract_id=contract.id,
+                number=1,
+                status=ContractStatus.ACTIVE,
+                status_changed_at=NOW,
+                starts_on=date(2026, 1, 1),
+                sharing_level=3,
+                package_fee_cents=20_000 if package else None,
+                package_leads=2 if package else None,
+                payment_days=45,
+            )
+            session.add(version)
+            session.flush()
+            session.add(
+                ContractPrice(version_id=version.id, category_id=category, price_cents=2999)
+            )
+            session.add(ContractZone(version_id=version.id, departement_code="75"))
+            for i in range(3):
+                lead = register_lead(session, lead_submission(n * 10 + i, NOW))
+                lead.status = LeadStatus.RELEASED
+                session.flush()
+                session.add(
+                    LeadSale(
+                        lead_id=lead.id,
+                        provider_id=provider_id,
+                        contract_id=contract.id,
+                        version_id=version.id,
+                        category_id=category,
+                        lead_number=lead.number,
+                        lead_postcode="75011",
+                        lead_city="Paris",
+                        sold_at=NOW - timedelta(days=5 + i),
+                        price_cents=2999,
+                        within_package=package and i < 2,
+                        sharing_level=3,
+                        rank=1,
+                    )
+                )
+            providers[name] = provider_id
+        session.add(
+            ProviderCredit(
+                provider_id=providers["Paris"],
+                amount_cents=2999,
+                label="Avoir – lead contesté",
+                granted_at=NOW - timedelta(days=3),
+            )
+        )
+    return sessions, dispatch_sessions(writer), providers
+
+
+def _issue_all(dispatch: sessionmaker[Session]) -> None:
+    """What the server's run does: each provider in its own transaction, retried."""
+    with dispatch() as session:
+        providers = providers_to_invoice(session, NOVEMBER)
+    for provider_id in providers:
+        for attempt in range(10):
+            try:
+                with dispatch.begin() as session:
+                    issue_invoice(session, provider_id, NOVEMBER, NOW)
+                break
+            except (IntegrityError, OperationalError):
+                if attempt == 9:
+                    raise
+
+
+def test_preview_makes_numberless_drafts_with_vat_by_territory(books) -> None:  # type: ignore[no-untyped-def]
+    sessions, dispatch, providers = books
+    rows = {}
+    for name, provider_id in providers.items():
+        with dispatch.begin() as session:
+            rows[name] = preview_invoice(session, provider_id, NOVEMBER, NOW)
+    assert all(row.number is None for row in rows.values())
+    # Paris: package 200 € + 1 lead beyond it 29.99 € − credit 29.99 € = 200 €, VAT 20 %.
+    assert (rows["Paris"].net_cents, rows["Paris"].vat_cents) == (20_000, 4_000)
+    # La Réunion: 3 × 29.99 € = 89.97 €, VAT 8.5 % = 7.647… → 7.65 €.
+    assert (rows["Réunion"].net_cents, rows["Réunion"].vat_cents) == (8_997, 765)
+    assert (rows["Guyane"].vat_cents, rows["Guyane"].gross_cents) == (0, 8_997)
+    with sessions() as session:
+        drafts = session.scalars(select(Invoice)).all()
+        assert {d.status for d in drafts} == {InvoiceStatus.DRAFT}
+        assert session.scalar(select(func.count()).select_from(ProviderCredit).where(
+            ProviderCredit.invoice_id.is_not(None))) == 0  # fmt: skip
+    # A second preview recomputes the same drafts: no new invoice.
+    with dispatch.begin() as session:
+        preview_invoice(session, providers["Paris"], NOVEMBER, NOW)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Invoice)) == 3
+        lines = session.scalars(
+            select(InvoiceLine).where(InvoiceLine.deleted.is_(False)).order_by(InvoiceLine.position)
+        ).all()
+        assert sum(1 for line in lines if line.vat_percent == "8.5") == 1
+
+
+def test_issuing_numbers_without_gaps_once_and_uses_the_credit_once(books) -> None:  # type: ignore[no-untyped-def]
+    sessions, dispatch, providers = books
+    with dispatch.begin() as session:
+        preview_invoice(session, providers["Paris"], NOVEMBER, NOW)
+    _issue_all(dispatch)
+    _issue_all(dispatch)  # a re-run creates nothing
+    with sessions() as session:
+        assert issued_numbers(session) == [1, 2, 3]
+        invoices = session.scalars(select(Invoice).order_by(Invoice.sequence)).all()
+        assert [i.number for i in invoices] == ["F2026-000001", "F2026-000002", "F2026-000003"]
+        assert {i.issue_date for i in invoices} == {date(2026, 12, 1)}
+        assert {i.due_date for i in invoices} == {date(2027, 1, 15)}
+        credit = session.scalars(select(ProviderCredit)).one()
+        paris = next(i for i in invoices if i.provider_id == providers["Paris"])
+        assert credit.invoice_id == paris.id
+        assert Decimal(paris.vat_cents) / paris.net_cents == Decimal("0.2")
+
+
+def test_two_runs_racing_issue_each_month_once_with_gapless_numbers(books) -> None:  # type: ignore[no-untyped-def]
+    sessions, dispatch, _providers = books
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            _issue_all(dispatch)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    with sessions() as session:
+        assert issued_numbers(session) == [1, 2, 3]
+        assert session.scalar(select(func.count()).select_from(Invoice)) == 3
+        keys = session.scalars(select(Invoice.monthly_key)).all()
+        assert len(set(keys)) == 3
+        assert len({uuid.UUID(k.split(":")[0]) for k in keys}) == 3
