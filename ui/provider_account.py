@@ -103,6 +103,13 @@ class ProviderAccount(QWidget):
         layout.addWidget(QLabel("Leads vendus (les 500 derniers)"))
         layout.addWidget(self.sales, 2)
         layout.addWidget(dispute, 0, Qt.AlignmentFlag.AlignLeft)
+        self.invoices = QTreeWidget()
+        self.invoices.setObjectName("invoices")
+        self.invoices.setRootIsDecorated(False)
+        self.invoices.setHeaderLabels(["Facture", "Émise le", "Échéance", "HT", "TTC"])
+        self.invoices.setMaximumHeight(110)
+        layout.addWidget(QLabel("Factures émises"))
+        layout.addWidget(self.invoices)
         layout.addWidget(QLabel("Contestations"))
         layout.addWidget(self.dispute_list, 1)
         row = QHBoxLayout()
@@ -165,6 +172,18 @@ class ProviderAccount(QWidget):
                 ],
             )
             item.setData(0, ID_ROLE, sale.sale_id)
+        self.invoices.clear()
+        for invoice in self.queries.invoices_of(self.provider_id):
+            QTreeWidgetItem(
+                self.invoices,
+                [
+                    invoice.number,
+                    f"{invoice.issue_date:%d/%m/%Y}",
+                    f"{invoice.due_date:%d/%m/%Y}",
+                    format_euros(invoice.net_cents, with_cents=True),
+                    format_euros(invoice.gross_cents, with_cents=True),
+                ],
+            )
         self.dispute_list.clear()
         for dispute in month.disputes:
             item = QTreeWidgetItem(

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.billing.invoices import InvoiceStatus
 from app.clock import month_start, paris_today
 from app.domain.contracts import (
     STATUS_LABELS,
@@ -27,6 +28,7 @@ from app.persistence.models import (
     ContractEvent,
     ContractRequest,
     ContractVersion,
+    Invoice,
     LeadDispute,
     LeadSale,
     Provider,
@@ -116,6 +118,15 @@ class OpenDispute:
     dispute: DisputeRow
     provider_id: uuid.UUID
     company_name: str
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    number: str
+    issue_date: date
+    due_date: date
+    net_cents: int
+    gross_cents: int
 
 
 @dataclass(frozen=True)
@@ -395,6 +406,23 @@ class ContractQueries:
                     version.cap_leads,
                 )
                 for version, reference, provider_id, name in rows
+            ]
+
+    def invoices_of(self, provider_id: uuid.UUID) -> list[InvoiceRow]:
+        """The provider's issued invoices, newest first (drafts stay on the server's run)."""
+        with self.sessions() as session:
+            return [
+                InvoiceRow(i.number, i.issue_date, i.due_date, i.net_cents, i.gross_cents)
+                for i in session.scalars(
+                    select(Invoice)
+                    .where(
+                        Invoice.provider_id == provider_id,
+                        Invoice.status == InvoiceStatus.ISSUED,
+                        Invoice.deleted.is_(False),
+                    )
+                    .order_by(Invoice.sequence.desc())
+                )
+                if i.number and i.issue_date and i.due_date
             ]
 
     def open_disputes(self) -> list[OpenDispute]:

@@ -14,6 +14,7 @@ from app.clock import paris_today, utc_now
 from app.domain.contracts import ContractStatus
 from app.persistence.database import make_engine
 from app.persistence.models import Contract, ContractVersion, Invoice, Lead, LeadSale
+from app.services.contract_queries import ContractQueries
 from server.invoicing import issued_numbers
 from tests.contract_fixtures import add_provider
 from tests.e2e.harness import PASSWORD
@@ -70,7 +71,7 @@ def _token(server, username: str) -> str:  # type: ignore[no-untyped-def]
     return answer.json()["token"]
 
 
-def test_preview_then_racing_runs_issue_each_invoice_once_without_gaps(server) -> None:  # type: ignore[no-untyped-def]
+def test_preview_then_racing_runs_issue_each_invoice_once_without_gaps(server, workstation) -> None:  # type: ignore[no-untyped-def]
     label, month = _last_month()
     _seed_sales(server.database_url, month)
     headers = {"Authorization": f"Bearer {_token(server, 'manager1')}"}
@@ -109,5 +110,12 @@ def test_preview_then_racing_runs_issue_each_invoice_once_without_gaps(server) -
     engine = make_engine(server.database_url)
     with Session(engine) as session:
         assert issued_numbers(session) == [1, 2, 3, 4, 5, 6]
-        assert len(session.scalars(select(Invoice)).all()) == 6
+        invoices = session.scalars(select(Invoice)).all()
+        assert len(invoices) == 6
     engine.dispose()
+
+    # The rep's workstation receives the issued invoices with the next sync.
+    rep = workstation("sales1")
+    rep.sync()
+    mine = ContractQueries(rep.sessions).invoices_of(invoices[0].provider_id)
+    assert [row.number for row in mine] == [invoices[0].number]
