@@ -56,6 +56,7 @@ DEMO_LETTERHEAD = Letterhead(
     siren="552100554",
     rcs_city="Paris",
     vat_number="FR96552100554",
+    siret="55210055401003",
 )
 
 SETTINGS_FILE_NAME = "settings.toml"

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -34,8 +36,12 @@ from app.domain.disputes import (
 )
 from app.domain.errors import ActionRefused, FieldErrors
 from app.domain.money import format_euros
+from app.reports.invoice_pdf import write_invoice_pdf
+from app.reports.pdf_parts import Letterhead
 from app.services.contract_queries import ContractQueries, ProviderMonth
 from app.services.disputes import DisputeService
+from app.services.invoice_queries import invoice_document
+from app.settings import Settings
 from ui.dialog_parts import dialog_buttons, error_line
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -49,9 +55,11 @@ class ProviderAccount(QWidget):
         provider_id: uuid.UUID,
         clock: Clock,
         open_contract: Callable[[], None],
+        letterhead: Letterhead | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.letterhead = letterhead or Settings().letterhead
         self.queries = queries
         self.disputes = disputes
         self.provider_id = provider_id
@@ -108,7 +116,8 @@ class ProviderAccount(QWidget):
         self.invoices.setRootIsDecorated(False)
         self.invoices.setHeaderLabels(["Facture", "Émise le", "Échéance", "HT", "TTC"])
         self.invoices.setMaximumHeight(110)
-        layout.addWidget(QLabel("Factures émises"))
+        self.invoices.itemActivated.connect(lambda _item: self.save_invoice_pdf())
+        layout.addWidget(QLabel("Factures émises (double-clic : PDF)"))
         layout.addWidget(self.invoices)
         layout.addWidget(QLabel("Contestations"))
         layout.addWidget(self.dispute_list, 1)
@@ -174,7 +183,7 @@ class ProviderAccount(QWidget):
             item.setData(0, ID_ROLE, sale.sale_id)
         self.invoices.clear()
         for invoice in self.queries.invoices_of(self.provider_id):
-            QTreeWidgetItem(
+            row = QTreeWidgetItem(
                 self.invoices,
                 [
                     invoice.number,
@@ -184,6 +193,7 @@ class ProviderAccount(QWidget):
                     format_euros(invoice.gross_cents, with_cents=True),
                 ],
             )
+            row.setData(0, ID_ROLE, invoice.id)
         self.dispute_list.clear()
         for dispute in month.disputes:
             item = QTreeWidgetItem(
@@ -197,6 +207,24 @@ class ProviderAccount(QWidget):
                 ],
             )
             item.setData(0, ID_ROLE, dispute.id)
+
+    def save_invoice_pdf(self, path: Path | None = None) -> Path | None:
+        item = self.invoices.currentItem()
+        if item is None:
+            return None
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Enregistrer la facture", f"{item.text(0)}.pdf", "PDF (*.pdf)"
+            )
+            if not chosen:
+                return None
+            path = Path(chosen)
+        document = invoice_document(self.queries.sessions, item.data(0, ID_ROLE))
+        try:
+            return write_invoice_pdf(document, self.letterhead, path)
+        except OSError as exc:
+            QMessageBox.warning(self, "PDF", f"Impossible d'écrire le fichier : {exc}")
+            return None
 
     def file_dispute(self, reason: DisputeReason | None = None, comment: str = "") -> bool:
         item = self.sales.currentItem()

@@ -241,6 +241,7 @@ class SalesWindow(QMainWindow):
                 provider_id,
                 self.clock,
                 lambda: self.open_contract(provider_id),
+                self.settings.letterhead,
             )
         return ProviderDialog(
             self.service,

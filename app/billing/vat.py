@@ -42,3 +42,12 @@ def _rates() -> tuple[dict[str, VatRate], VatRate]:
 def vat_rate_for(departement_code: str) -> VatRate:
     by_departement, default = _rates()
     return by_departement.get(departement_code, default)
+
+
+def vat_mention(territory: str) -> str:
+    """The mention an invoice to this territory must carry (empty when none)."""
+    by_departement, default = _rates()
+    for rate in (*by_departement.values(), default):
+        if rate.territory == territory:
+            return rate.mention
+    return ""

@@ -22,6 +22,12 @@ class Letterhead:
     siren: str = ""
     rcs_city: str = ""
     vat_number: str = ""
+    siret: str = ""
+    # Invoices: the late-payment penalty rate as agreed (code de commerce L441-10: at least
+    # three times the legal interest rate; the usual clause is below) and whether we opted for
+    # paying VAT on debits (the invoice must then say so).
+    late_penalty_rate: str = "taux de refinancement de la BCE majoré de 10 points"
+    vat_on_debits: bool = False
 
     @property
     def legal_line(self) -> str:

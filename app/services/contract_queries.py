@@ -122,6 +122,7 @@ class OpenDispute:
 
 @dataclass(frozen=True)
 class InvoiceRow:
+    id: uuid.UUID
     number: str
     issue_date: date
     due_date: date
@@ -412,7 +413,7 @@ class ContractQueries:
         """The provider's issued invoices, newest first (drafts stay on the server's run)."""
         with self.sessions() as session:
             return [
-                InvoiceRow(i.number, i.issue_date, i.due_date, i.net_cents, i.gross_cents)
+                InvoiceRow(i.id, i.number, i.issue_date, i.due_date, i.net_cents, i.gross_cents)
                 for i in session.scalars(
                     select(Invoice)
                     .where(

@@ -188,3 +188,48 @@ def test_two_runs_racing_issue_each_month_once_with_gapless_numbers(books) -> No
         keys = session.scalars(select(Invoice.monthly_key)).all()
         assert len(set(keys)) == 3
         assert len({uuid.UUID(k.split(":")[0]) for k in keys}) == 3
+
+
+def test_an_issued_invoice_prints_every_mandatory_mention(books, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    from app.reports.invoice_pdf import write_invoice_pdf
+    from app.services.invoice_queries import invoice_document
+    from app.settings import Settings
+
+    sessions, dispatch, providers = books
+    _issue_all(dispatch)
+    with sessions() as session:
+        by_provider = {i.provider_id: i.id for i in session.scalars(select(Invoice))}
+    texts = {}
+    for name in ("Paris", "Guyane"):
+        document = invoice_document(sessions, by_provider[providers[name]])
+        path = write_invoice_pdf(document, Settings().letterhead, tmp_path / f"{name}.pdf")
+        texts[name] = " ".join(page.extract_text() for page in PdfReader(path).pages).replace(
+            "\xa0", " "
+        )
+    paris = texts["Paris"]
+    for mention in (
+        "Facture n° F2026-",  # number
+        "Date d'émission : 1 décembre 2026",
+        "du 1 novembre 2026 au 30 novembre 2026",  # date of the service
+        "Mise en Relation Travaux SAS",  # seller, legal form, capital, RCS, VAT, SIRET
+        "SAS au capital de 50 000 €",
+        "RCS Paris 552 100 554",
+        "TVA FR96552100554",
+        "SIRET 55210055401003",
+        "Paris",  # buyer
+        "Forfait mensuel novembre 2026",
+        "PU HT",
+        "TVA 20 % sur 200,00 €",
+        "Total TTC",
+        "240,00 €",
+        "Échéance : 15 janvier 2027",
+        "pénalités au taux de refinancement de la BCE majoré de 10 points",
+        "indemnité forfaitaire pour frais de recouvrement de 40 €",
+        "Avoir – lead contesté",  # the credit as a negative line
+        "-29,99 €",
+    ):
+        assert mention in paris, mention
+    assert "art. 294-1 du CGI" in texts["Guyane"] and "TVA 0 %" in texts["Guyane"]
+    assert "■" not in paris

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -16,6 +16,8 @@ from app.persistence.models import (
     Contract,
     ContractRequest,
     ContractVersion,
+    Invoice,
+    InvoiceLine,
     Lead,
     LeadDispute,
     LeadSale,
@@ -146,7 +148,7 @@ def test_a_rep_writes_a_contract_signs_it_and_asks_for_activation(
 
 
 def test_the_account_shows_the_month_and_takes_disputes(
-    qtbot, workspace, clock, rep, provider, monkeypatch
+    qtbot, workspace, clock, rep, provider, monkeypatch, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
@@ -183,6 +185,38 @@ def test_the_account_shows_the_month_and_takes_disputes(
                     rank=1,
                 )
             )
+    with workspace.sessions.begin() as session:
+        invoice = Invoice(
+            provider_id=provider,
+            kind="invoice",
+            status="issued",
+            monthly_key=f"{provider}:2026-11",
+            period_start=date(2026, 11, 1),
+            number="F2026-000007",
+            sequence=7,
+            issue_date=date(2026, 12, 1),
+            due_date=date(2026, 12, 31),
+            buyer_name="Plomberie Martin",
+            buyer_address="75011 Paris",
+            vat_territory="metropole",
+            net_cents=2500,
+            vat_cents=500,
+            gross_cents=3000,
+        )
+        session.add(invoice)
+        session.flush()
+        session.add(
+            InvoiceLine(
+                invoice_id=invoice.id,
+                position=1,
+                kind="leads",
+                label="Demandes « Salle de bains » – novembre 2026",
+                quantity=1,
+                unit_price_cents=2500,
+                amount_cents=2500,
+                vat_percent="20",
+            )
+        )
     opened: list[bool] = []
     account = ProviderAccount(
         ContractQueries(workspace.sessions),
@@ -212,6 +246,10 @@ def test_the_account_shows_the_month_and_takes_disputes(
         assert session.scalar(select(LeadDispute.status)) == "accepted"
     account.findChild(QPushButton, "open_contract").click()
     assert opened == [True]
+    assert account.invoices.topLevelItem(0).text(0) == "F2026-000007"
+    account.invoices.setCurrentItem(account.invoices.topLevelItem(0))
+    pdf = account.save_invoice_pdf(tmp_path / "facture.pdf")
+    assert pdf is not None and "F2026-000007" in PdfReader(pdf).pages[0].extract_text()
 
 
 def test_the_provider_file_edits_categories_and_zones_with_the_shared_pickers(

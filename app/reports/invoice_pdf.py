@@ -1,0 +1,202 @@
+"""An invoice or credit note as a PDF (reportlab), with every mention French law requires
+(DOMAIN_RULES, code de commerce L441-9 and code général des impôts art. 242 nonies A)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from babel.dates import format_date
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from app.billing.invoices import InvoiceKind
+from app.reports.pdf_parts import Letterhead, pdf_euros, pdf_text
+
+BLUE = colors.HexColor("#1f4e79")
+# Code de commerce D441-5: the flat indemnity for recovery costs owed by a late professional.
+RECOVERY_INDEMNITY_EUROS = 40
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    label: str
+    quantity: int
+    unit_price_cents: int
+    vat_percent: Decimal
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class VatLine:
+    percent: Decimal
+    base_cents: int
+    vat_cents: int
+
+
+@dataclass(frozen=True)
+class InvoiceDocument:
+    id: uuid.UUID
+    kind: InvoiceKind
+    number: str
+    issue_date: date
+    due_date: date
+    period_start: date
+    period_end: date
+    corrects_number: str | None
+    buyer_name: str
+    buyer_address: str
+    buyer_siren: str | None
+    buyer_vat_number: str | None
+    vat_mention: str
+    lines: tuple[DocumentLine, ...]
+    by_rate: tuple[VatLine, ...]
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+
+
+def _day(value: date) -> str:
+    return format_date(value, "d MMMM yyyy", locale="fr_FR")
+
+
+def _percent(value: Decimal) -> str:
+    return pdf_text(f"{value.normalize():f}".replace(".", ",") + "\xa0%")
+
+
+def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: Path) -> Path:
+    styles = getSampleStyleSheet()
+    small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
+    body = ParagraphStyle("body", parent=styles["Normal"], fontSize=9.5, leading=12.5)
+    heading = ParagraphStyle("h", parent=styles["Heading3"], textColor=BLUE)
+    width = A4[0] - 30 * mm
+    credit_note = document.kind == InvoiceKind.CREDIT_NOTE
+    title = "Avoir" if credit_note else "Facture"
+
+    def p(text: str, style: ParagraphStyle = body) -> Paragraph:
+        return Paragraph(pdf_text(escape(text)).replace("\n", "<br/>"), style)
+
+    seller = "\n".join(
+        x
+        for x in (
+            letterhead.name,
+            letterhead.address,
+            letterhead.legal_line,
+            f"SIRET {letterhead.siret}" if letterhead.siret else "",
+            letterhead.email,
+        )
+        if x
+    )
+    buyer = "\n".join(
+        x
+        for x in (
+            document.buyer_name,
+            document.buyer_address,
+            f"SIREN {document.buyer_siren}" if document.buyer_siren else "SIREN : non communiqué",
+            f"TVA intracommunautaire {document.buyer_vat_number}"
+            if document.buyer_vat_number
+            else "",
+        )
+        if x
+    )
+    header = Table(
+        [[p("Vendeur", heading), p("Client", heading)], [p(seller), p(buyer)]],
+        colWidths=[width / 2, width / 2],
+    )
+    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    facts = [
+        f"{title} n° {document.number}",
+        f"Date d'émission : {_day(document.issue_date)}",
+        f"Prestation : mise en relation (fourniture de demandes de devis) du "
+        f"{_day(document.period_start)} au {_day(document.period_end)}",
+        f"Échéance : {_day(document.due_date)}",
+    ]
+    if document.corrects_number:
+        facts.insert(1, f"Avoir sur la facture n° {document.corrects_number}")
+    rows = [["Désignation", "Qté", "PU HT", "TVA", "Montant HT"]] + [
+        [
+            p(line.label),
+            str(line.quantity),
+            pdf_euros(line.unit_price_cents, True),
+            _percent(line.vat_percent),
+            pdf_euros(line.amount_cents, True),
+        ]
+        for line in document.lines
+    ]
+    widths = [width * share for share in (0.52, 0.07, 0.14, 0.1, 0.17)]
+    lines = Table(rows, colWidths=widths, repeatRows=1)
+    lines.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), BLUE),
+                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    summary = [["Total HT", pdf_euros(document.net_cents, True)]]
+    for rate in document.by_rate:
+        summary.append(
+            [
+                f"TVA {_percent(rate.percent)} sur {pdf_euros(rate.base_cents, True)}",
+                pdf_euros(rate.vat_cents, True),
+            ]
+        )
+    summary.append(["Total TTC", pdf_euros(document.gross_cents, True)])
+    totals = Table(summary, colWidths=[width * 0.3, width * 0.17], hAlign="RIGHT")
+    totals.setStyle(
+        TableStyle(
+            [
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
+            ]
+        )
+    )
+    legal = [
+        f"Paiement à l'échéance du {_day(document.due_date)}, sans escompte pour paiement "
+        "anticipé.",
+        f"En cas de retard de paiement : pénalités au {letterhead.late_penalty_rate}, exigibles "
+        f"dès le lendemain de l'échéance, et indemnité forfaitaire pour frais de recouvrement "
+        f"de {RECOVERY_INDEMNITY_EUROS} € (articles L441-10 et D441-5 du code de commerce).",
+    ]
+    if document.vat_mention:
+        legal.append(document.vat_mention)
+    if letterhead.vat_on_debits:
+        legal.append("Option pour le paiement de la TVA d'après les débits.")
+    story = [
+        p(letterhead.name, styles["Heading3"]),
+        Spacer(1, 2 * mm),
+        p(title, ParagraphStyle("t", parent=styles["Title"], textColor=BLUE)),
+        header,
+        Spacer(1, 4 * mm),
+        *[p(f) for f in facts],
+        Spacer(1, 4 * mm),
+        lines,
+        Spacer(1, 3 * mm),
+        totals,
+        Spacer(1, 6 * mm),
+        *[p(text, small) for text in legal],
+    ]
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=14 * mm,
+        bottomMargin=16 * mm,
+        title=f"{title} {document.number} – {document.buyer_name}",
+        author=letterhead.name,
+    )
+    doc.build(story)
+    return path

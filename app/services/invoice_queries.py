@@ -1,0 +1,70 @@
+"""Issued invoices as documents (PDF), from the rows the server synced."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.billing.invoice_maths import vat_amount
+from app.billing.invoices import InvoiceKind
+from app.billing.vat import vat_mention
+from app.persistence.models import Invoice, InvoiceLine
+from app.reports.invoice_pdf import DocumentLine, InvoiceDocument, VatLine
+
+
+def invoice_document(sessions: sessionmaker[Session], invoice_id: uuid.UUID) -> InvoiceDocument:
+    with sessions() as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is None or invoice.number is None:
+            raise LookupError(f"no issued invoice {invoice_id}")
+        assert invoice.issue_date is not None and invoice.due_date is not None
+        lines = tuple(
+            DocumentLine(
+                line.label,
+                line.quantity,
+                line.unit_price_cents,
+                Decimal(line.vat_percent),
+                line.amount_cents,
+            )
+            for line in session.scalars(
+                select(InvoiceLine)
+                .where(InvoiceLine.invoice_id == invoice.id, InvoiceLine.deleted.is_(False))
+                .order_by(InvoiceLine.position)
+            )
+        )
+        bases: dict[Decimal, int] = {}
+        for line in lines:
+            bases[line.vat_percent] = bases.get(line.vat_percent, 0) + line.amount_cents
+        corrected = (
+            session.get(Invoice, invoice.corrects_invoice_id)
+            if invoice.corrects_invoice_id
+            else None
+        )
+        following = (invoice.period_start + timedelta(days=32)).replace(day=1)
+        return InvoiceDocument(
+            id=invoice.id,
+            kind=InvoiceKind(invoice.kind),
+            number=invoice.number,
+            issue_date=invoice.issue_date,
+            due_date=invoice.due_date,
+            period_start=invoice.period_start,
+            period_end=following - timedelta(days=1),
+            corrects_number=corrected.number if corrected else None,
+            buyer_name=invoice.buyer_name,
+            buyer_address=invoice.buyer_address,
+            buyer_siren=invoice.buyer_siren,
+            buyer_vat_number=invoice.buyer_vat_number,
+            vat_mention=vat_mention(invoice.vat_territory),
+            lines=lines,
+            by_rate=tuple(
+                VatLine(percent, base, vat_amount(base, percent))
+                for percent, base in sorted(bases.items(), reverse=True)
+            ),
+            net_cents=invoice.net_cents,
+            vat_cents=invoice.vat_cents,
+            gross_cents=invoice.gross_cents,
+        )
