@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.billing.facturx_xml import facturx_pdf
 from app.clock import Clock
 from app.domain.contracts import STATUS_LABELS, sharing_label
 from app.domain.disputes import (
@@ -117,7 +118,7 @@ class ProviderAccount(QWidget):
         self.invoices.setHeaderLabels(["Facture", "Émise le", "Échéance", "HT", "TTC"])
         self.invoices.setMaximumHeight(110)
         self.invoices.itemActivated.connect(lambda _item: self.save_invoice_pdf())
-        layout.addWidget(QLabel("Factures émises (double-clic : PDF)"))
+        layout.addWidget(QLabel("Factures émises (double-clic : PDF Factur-X)"))
         layout.addWidget(self.invoices)
         layout.addWidget(QLabel("Contestations"))
         layout.addWidget(self.dispute_list, 1)
@@ -221,7 +222,10 @@ class ProviderAccount(QWidget):
             path = Path(chosen)
         document = invoice_document(self.queries.sessions, item.data(0, ID_ROLE))
         try:
-            return write_invoice_pdf(document, self.letterhead, path)
+            # A Factur-X PDF: readable by people, and by the provider's software (CII XML).
+            plain = write_invoice_pdf(document, self.letterhead, path).read_bytes()
+            path.write_bytes(facturx_pdf(plain, document, self.letterhead))
+            return path
         except OSError as exc:
             QMessageBox.warning(self, "PDF", f"Impossible d'écrire le fichier : {exc}")
             return None

