@@ -79,6 +79,10 @@ class LeadIds(BaseModel):
     lead_ids: list[uuid.UUID] = Field(max_length=1000)
 
 
+class CreditNoteIn(BaseModel):
+    reason: str = Field(min_length=3, max_length=200)
+
+
 class InvoiceRun(BaseModel):
     month: str = Field(pattern=r"^\d{4}-\d{2}$")
     issue: bool = False
@@ -355,6 +359,20 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 for r in rows
             ],
         }
+
+    @api.post("/api/v1/invoicing/invoices/{invoice_id}/credit-note")
+    def credit_note(invoice_id: uuid.UUID, body: CreditNoteIn, user: SignedIn) -> dict[str, Any]:
+        """Cancel an issued invoice with a credit note (the invoice itself never changes)."""
+        if user[0].role not in (Role.MANAGER, Role.ADMIN):
+            raise HTTPException(403, "Réservé aux managers et administrateurs.")
+        try:
+            note = write(
+                lambda s: invoicing.issue_credit_note(s, invoice_id, body.reason, utc_now()),
+                "dispatch",
+            )
+        except invoicing.CreditNoteRefused as refused:
+            raise HTTPException(409, str(refused)) from None
+        return {"id": str(note.id), "number": note.number, "gross_cents": note.gross_cents}
 
     @api.post("/api/v1/dispatch/leads")
     def dispatch_leads(body: LeadIds, user: SignedIn) -> dict[str, Any]:

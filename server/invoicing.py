@@ -318,3 +318,78 @@ def issued_numbers(session: Session) -> list[int]:
             .order_by(Invoice.sequence)
         )
     )
+
+
+class CreditNoteRefused(Exception):
+    pass
+
+
+def issue_credit_note(
+    session: Session, invoice_id: uuid.UUID, reason: str, now: datetime
+) -> Invoice:
+    """Cancel an issued invoice with a credit note of the same lines, negated.
+
+    The invoice itself is never edited (DOMAIN_RULES): the credit note refers to it, takes the
+    next number of the same gapless sequence, and frees the credits the invoice had used so
+    that the corrected invoice (or the next one) takes them again.
+    """
+    changed = ChangedRows(session, server_stamp(now))
+    invoice = session.scalars(
+        select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+    ).one_or_none()
+    if invoice is None or invoice.status != InvoiceStatus.ISSUED:
+        raise CreditNoteRefused("Seule une facture émise peut être annulée par un avoir.")
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise CreditNoteRefused("Un avoir ne s'annule pas par un autre avoir.")
+    if session.scalar(select(Invoice.id).where(Invoice.corrects_invoice_id == invoice.id)):
+        raise CreditNoteRefused("Cette facture a déjà un avoir.")
+    today = paris_today(now)
+    sequence = take_numbers(session, "invoice_number", 1)
+    note = Invoice(
+        provider_id=invoice.provider_id,
+        kind=InvoiceKind.CREDIT_NOTE,
+        status=InvoiceStatus.ISSUED,
+        period_start=invoice.period_start,
+        number=invoice_number(sequence, today),
+        sequence=sequence,
+        issue_date=today,
+        due_date=today,
+        issued_at=now,
+        corrects_invoice_id=invoice.id,
+        buyer_name=invoice.buyer_name,
+        buyer_address=invoice.buyer_address,
+        buyer_siren=invoice.buyer_siren,
+        buyer_vat_number=invoice.buyer_vat_number,
+        vat_territory=invoice.vat_territory,
+        net_cents=-invoice.net_cents,
+        vat_cents=-invoice.vat_cents,
+        gross_cents=-invoice.gross_cents,
+    )
+    session.add(note)
+    session.flush()
+    lines = session.scalars(
+        select(InvoiceLine)
+        .where(InvoiceLine.invoice_id == invoice.id, InvoiceLine.deleted.is_(False))
+        .order_by(InvoiceLine.position)
+    )
+    for line in lines:
+        session.add(
+            InvoiceLine(
+                invoice_id=note.id,
+                position=line.position,
+                kind=line.kind,
+                label=f"{line.label} (annulation ; motif : {reason})"[:250],
+                quantity=-line.quantity,
+                unit_price_cents=line.unit_price_cents,
+                amount_cents=-line.amount_cents,
+                vat_percent=line.vat_percent,
+            )
+        )
+    for credit in session.scalars(
+        select(ProviderCredit).where(ProviderCredit.invoice_id == invoice.id).with_for_update()
+    ):
+        server_edit(credit, {"invoice_id": None}, now, None)
+    # The month may be invoiced again: the monthly key moves off the cancelled invoice.
+    server_edit(invoice, {"monthly_key": None}, now, None)
+    stamp_changes(session, changed.rows + [invoice])
+    return note

@@ -70,6 +70,8 @@ def _split_address(text: str) -> tuple[str, str, str]:
 
 
 def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
+    # A credit note (381) states its amounts as positive: the type code carries the sign.
+    flip = -1 if document.kind == "credit_note" else 1
     root = etree.Element(f"{{{NS['rsm']}}}CrossIndustryInvoice", nsmap=NS)
     context = _el(root, "rsm:ExchangedDocumentContext")
     _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931)
@@ -96,7 +98,7 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
         _el(price, "ram:ChargeAmount", _amount(abs(line.unit_price_cents)))
         sign = -1 if line.unit_price_cents < 0 else 1
         delivery = _el(item, "ram:SpecifiedLineTradeDelivery")
-        _el(delivery, "ram:BilledQuantity", str(sign * line.quantity), unitCode="C62")
+        _el(delivery, "ram:BilledQuantity", str(flip * sign * line.quantity), unitCode="C62")
         settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
         tax = _el(settlement, "ram:ApplicableTradeTax")
         _el(tax, "ram:TypeCode", "VAT")
@@ -104,7 +106,7 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
         if line.vat_percent > 0:
             _el(tax, "ram:RateApplicablePercent", _percent(line.vat_percent))
         summation = _el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
-        _el(summation, "ram:LineTotalAmount", _amount(line.amount_cents))
+        _el(summation, "ram:LineTotalAmount", _amount(flip * line.amount_cents))
 
     agreement = _el(transaction, "ram:ApplicableHeaderTradeAgreement")
     seller_party = _el(agreement, "ram:SellerTradeParty")
@@ -131,11 +133,11 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
     _el(settlement, "ram:InvoiceCurrencyCode", "EUR")
     for rate in document.by_rate:
         tax = _el(settlement, "ram:ApplicableTradeTax")
-        _el(tax, "ram:CalculatedAmount", _amount(rate.vat_cents))
+        _el(tax, "ram:CalculatedAmount", _amount(flip * rate.vat_cents))
         _el(tax, "ram:TypeCode", "VAT")
         if rate.percent == 0:
             _el(tax, "ram:ExemptionReason", document.vat_mention or "Hors champ de la TVA")
-        _el(tax, "ram:BasisAmount", _amount(rate.base_cents))
+        _el(tax, "ram:BasisAmount", _amount(flip * rate.base_cents))
         _el(tax, "ram:CategoryCode", _category(rate.percent))
         if rate.percent > 0:
             _el(tax, "ram:RateApplicablePercent", _percent(rate.percent))
@@ -145,11 +147,12 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
     terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
     _date(terms, "ram:DueDateDateTime", document.due_date)
     summation = _el(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
-    _el(summation, "ram:LineTotalAmount", _amount(sum(li.amount_cents for li in document.lines)))
-    _el(summation, "ram:TaxBasisTotalAmount", _amount(document.net_cents))
-    _el(summation, "ram:TaxTotalAmount", _amount(document.vat_cents), currencyID="EUR")
-    _el(summation, "ram:GrandTotalAmount", _amount(document.gross_cents))
-    _el(summation, "ram:DuePayableAmount", _amount(document.gross_cents))
+    lines_total = sum(li.amount_cents for li in document.lines)
+    _el(summation, "ram:LineTotalAmount", _amount(flip * lines_total))
+    _el(summation, "ram:TaxBasisTotalAmount", _amount(flip * document.net_cents))
+    _el(summation, "ram:TaxTotalAmount", _amount(flip * document.vat_cents), currencyID="EUR")
+    _el(summation, "ram:GrandTotalAmount", _amount(flip * document.gross_cents))
+    _el(summation, "ram:DuePayableAmount", _amount(flip * document.gross_cents))
     if document.corrects_number:
         referenced = _el(settlement, "ram:InvoiceReferencedDocument")
         _el(referenced, "ram:IssuerAssignedID", document.corrects_number)

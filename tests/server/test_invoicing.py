@@ -261,3 +261,41 @@ def test_the_facturx_xml_passes_the_packages_own_check_and_is_embedded(books, tm
             assert b"<ram:GrandTotalAmount>240.00</ram:GrandTotalAmount>" in embedded
         else:
             assert b"<ram:CategoryCode>O</ram:CategoryCode>" in embedded
+
+
+def test_a_credit_note_cancels_an_issued_invoice_which_is_then_invoiced_again(books) -> None:  # type: ignore[no-untyped-def]
+    import facturx
+
+    from app.billing.facturx_xml import cii_xml
+    from app.services.invoice_queries import invoice_document
+    from app.settings import Settings
+    from server.invoicing import CreditNoteRefused, issue_credit_note
+
+    sessions, dispatch, providers = books
+    _issue_all(dispatch)
+    with sessions() as session:
+        paris = session.scalars(
+            select(Invoice).where(Invoice.provider_id == providers["Paris"])
+        ).one()
+    with dispatch.begin() as session:
+        note = issue_credit_note(session, paris.id, "erreur de forfait", NOW)
+        note_id = note.id
+    with dispatch.begin() as session, pytest.raises(CreditNoteRefused):
+        issue_credit_note(session, paris.id, "deux fois", NOW)
+    with sessions() as session:
+        note = session.get(Invoice, note_id)
+        assert note.sequence == 4 and note.corrects_invoice_id == paris.id
+        assert (note.net_cents, note.gross_cents) == (-paris.net_cents, -paris.gross_cents)
+        assert session.get(Invoice, paris.id).number == paris.number  # never edited
+        assert session.scalars(select(ProviderCredit.invoice_id)).one() is None
+    document = invoice_document(sessions, note_id)
+    assert document.corrects_number == paris.number
+    xml = cii_xml(document, Settings().letterhead)
+    assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert b"<ram:TypeCode>381</ram:TypeCode>" in xml and b"<ram:GrandTotalAmount>240.00" in xml
+    _issue_all(dispatch)  # the corrected month is invoiced again, taking the credit again
+    with sessions() as session:
+        assert issued_numbers(session) == [1, 2, 3, 4, 5]
+        again = session.scalars(select(Invoice).where(Invoice.sequence == 5)).one()
+        assert again.provider_id == providers["Paris"]
+        assert session.scalars(select(ProviderCredit.invoice_id)).one() == again.id
