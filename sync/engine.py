@@ -61,6 +61,10 @@ class NotSignedIn(Exception):
     pass
 
 
+class ServerRefused(Exception):
+    """The server refused a command (4xx) and said why, in French, for the user."""
+
+
 class ServerApi:
     """The HTTP calls, with the token and schema version on each."""
 
@@ -79,6 +83,13 @@ class ServerApi:
             raise ServerOutdatedError(response.json().get("detail", ""))
         if response.status_code == 401:
             raise NotSignedIn(response.json().get("detail", "Connexion requise."))
+        if 400 <= response.status_code < 500:
+            try:
+                detail = response.json().get("detail")
+            except ValueError:
+                detail = None
+            if isinstance(detail, str):
+                raise ServerRefused(detail)
         response.raise_for_status()
         return response.json() if response.content else None
 
@@ -123,6 +134,16 @@ class ServerApi:
             json={"lead_ids": lead_ids},
             headers=self._headers(),
             timeout=60,
+        )
+        return await self._check(response)  # type: ignore[no-any-return]
+
+    async def invoice_run(self, month: str, issue: bool) -> dict[str, Any]:
+        """Preview (drafts) or issue a month's invoices (managers)."""
+        response = await self.client.post(
+            "/api/v1/invoicing/runs",
+            json={"month": month, "issue": issue},
+            headers=self._headers(),
+            timeout=300,
         )
         return await self._check(response)  # type: ignore[no-any-return]
 

@@ -144,6 +144,7 @@ class Session:
                 status_widgets=widgets,
                 redispatch=self.sync.api.dispatch_leads if self.sync else None,
                 open_sales=self._open_sales_window,
+                invoice_run=self.sync.api.invoice_run if self.sync else None,
             )
         if self.sync:
             window = self.window

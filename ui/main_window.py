@@ -36,6 +36,7 @@ from app.workspace import Workspace
 from ui import formatting
 from ui.callback_dialog import CallbackDialog
 from ui.close_dialog import CloseDialog
+from ui.invoice_run_dialog import InvoiceRun, InvoiceRunDialog
 from ui.lead_panel import LeadPanel
 from ui.queue_model import QueueTableModel
 from ui.requalification_dialog import RequalificationDialog
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         status_widgets: tuple[QWidget, ...] = (),
         redispatch: Redispatch | None = None,
         open_sales: Callable[[], None] | None = None,
+        invoice_run: InvoiceRun | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         self.dialer = dialer
         self.redispatch = redispatch
         self._open_sales = open_sales
+        self.invoice_run = invoice_run
         self._on_sign_out = on_sign_out
         self.settings = settings or Settings()
         self.reader = QueueReader(workspace.sessions, clock, self.settings.calling)
@@ -202,6 +205,9 @@ class MainWindow(QMainWindow):
             unsold = QAction("Leads invendus…", self)
             unsold.triggered.connect(self.show_unsold)
             steering.addAction(unsold)
+            invoices = QAction("Facturation mensuelle…", self)
+            invoices.triggered.connect(self.show_invoice_run)
+            steering.addAction(invoices)
             if self._open_sales is not None:
                 sales = QAction("Prospection, contrats et contestations…", self)
                 sales.setShortcut(QKeySequence("Ctrl+Shift+P"))
@@ -215,6 +221,9 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         session_menu.addAction(quit_action)
+
+    def show_invoice_run(self) -> None:
+        InvoiceRunDialog(self.invoice_run, self.clock, self).exec()
 
     def show_unsold(self) -> None:
         UnsoldDialog(UnsoldQueries(self.workspace.sessions), self.redispatch, self).exec()

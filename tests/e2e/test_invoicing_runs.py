@@ -3,10 +3,12 @@ racing, numbered without gaps and each month invoiced once."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import date, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,7 @@ from app.persistence.database import make_engine
 from app.persistence.models import Contract, ContractVersion, Invoice, Lead, LeadSale
 from app.services.contract_queries import ContractQueries
 from server.invoicing import issued_numbers
+from sync.engine import ServerRefused
 from tests.contract_fixtures import add_provider
 from tests.e2e.harness import PASSWORD
 
@@ -113,6 +116,14 @@ def test_preview_then_racing_runs_issue_each_invoice_once_without_gaps(server, w
         invoices = session.scalars(select(Invoice)).all()
         assert len(invoices) == 6
     engine.dispose()
+
+    # The managers' screen asks through the workstation's API: issued numbers come back, and a
+    # month not yet over is refused with the server's French reason.
+    manager = workstation("manager1")
+    again = asyncio.run(manager._run(lambda engine: engine.api.invoice_run(label, True)))
+    assert sorted(r["number"] for r in again["invoices"]) == numbers[0]
+    with pytest.raises(ServerRefused, match="pas terminé"):
+        asyncio.run(manager._run(lambda engine: engine.api.invoice_run(this_month, True)))
 
     # The rep's workstation receives the issued invoices with the next sync.
     rep = workstation("sales1")

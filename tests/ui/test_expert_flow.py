@@ -229,7 +229,11 @@ def test_a_manager_steers_from_the_pilotage_menu(qtbot, workspace, clock) -> Non
     qtbot.addWidget(win)
     menus = {m.title(): m for m in win.menuBar().findChildren(QMenu)}
     steering = {a.text(): a for a in menus["&Pilotage"].actions()}
-    assert set(steering) == {"Leads invendus…", "Prospection, contrats et contestations…"}
+    assert set(steering) == {
+        "Leads invendus…",
+        "Facturation mensuelle…",
+        "Prospection, contrats et contestations…",
+    }
     steering["Prospection, contrats et contestations…"].trigger()
     assert opened == [True]
 
