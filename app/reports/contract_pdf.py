@@ -18,7 +18,6 @@ from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -31,7 +30,7 @@ from app.domain.contracts import (
     sharing_label,
 )
 from app.reference import RESOURCES_DIR
-from app.reports.pdf_parts import Letterhead, pdf_euros, pdf_text
+from app.reports.pdf_parts import CONTENT_WIDTH, Letterhead, a4_document, pdf_euros, pdf_text
 
 GENERAL_TERMS = RESOURCES_DIR / "legal" / "conditions-generales-de-vente.txt"
 BLUE = colors.HexColor("#1f4e79")
@@ -111,7 +110,7 @@ def write_contract_pdf(document: ContractDocument, letterhead: Letterhead, path:
     body = ParagraphStyle("body", parent=styles["Normal"], fontSize=9.5, leading=12.5)
     heading = ParagraphStyle("h", parent=styles["Heading3"], textColor=BLUE, spaceBefore=6)
     title = ParagraphStyle("title", parent=styles["Title"], fontSize=16, textColor=BLUE)
-    width = A4[0] - 30 * mm
+    width = CONTENT_WIDTH
     provider = document.provider
     terms = document.terms
     reference = document.reference or "à attribuer à l'activation"
@@ -222,15 +221,10 @@ def write_contract_pdf(document: ContractDocument, letterhead: Letterhead, path:
             ]
         )
     )
-    doc = SimpleDocTemplate(
-        str(path),
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=14 * mm,
-        bottomMargin=16 * mm,
-        title=f"Contrat {reference} v{document.version_number} – {provider.company_name}",
-        author=letterhead.name,
+    doc = a4_document(
+        path,
+        f"Contrat {reference} v{document.version_number} – {provider.company_name}",
+        letterhead,
     )
 
     def footer(canvas, doc_template) -> None:  # type: ignore[no-untyped-def]

@@ -12,13 +12,12 @@ from xml.sax.saxutils import escape
 
 from babel.dates import format_date
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from app.billing.invoices import InvoiceKind
-from app.reports.pdf_parts import Letterhead, pdf_euros, pdf_text
+from app.reports.pdf_parts import CONTENT_WIDTH, Letterhead, a4_document, pdf_euros, pdf_text
 
 BLUE = colors.HexColor("#1f4e79")
 # Code de commerce D441-5: the flat indemnity for recovery costs owed by a late professional.
@@ -76,7 +75,7 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
     body = ParagraphStyle("body", parent=styles["Normal"], fontSize=9.5, leading=12.5)
     heading = ParagraphStyle("h", parent=styles["Heading3"], textColor=BLUE)
-    width = A4[0] - 30 * mm
+    width = CONTENT_WIDTH
     credit_note = document.kind == InvoiceKind.CREDIT_NOTE
     title = "Avoir" if credit_note else "Facture"
 
@@ -188,15 +187,5 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
         Spacer(1, 6 * mm),
         *[p(text, small) for text in legal],
     ]
-    doc = SimpleDocTemplate(
-        str(path),
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=14 * mm,
-        bottomMargin=16 * mm,
-        title=f"{title} {document.number} – {document.buyer_name}",
-        author=letterhead.name,
-    )
-    doc.build(story)
+    a4_document(path, f"{title} {document.number} – {document.buyer_name}", letterhead).build(story)
     return path

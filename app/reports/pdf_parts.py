@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from babel.numbers import format_percent
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import SimpleDocTemplate
 
 from app.domain.money import format_euros
 
@@ -37,6 +41,25 @@ class Letterhead:
         if self.vat_number:
             parts.append(f"TVA {self.vat_number}")
         return " · ".join(parts)
+
+
+MARGIN = 15 * mm
+# The width of the text on an A4 page between the margins.
+CONTENT_WIDTH = A4[0] - 2 * MARGIN
+
+
+def a4_document(path: Path, title: str, letterhead: Letterhead) -> SimpleDocTemplate:
+    """The page every document we send is laid out on."""
+    return SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=14 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author=letterhead.name,
+    )
 
 
 def pdf_text(text: str) -> str:

@@ -11,13 +11,12 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from app.demand.simulation import Simulation
-from app.reports.pdf_parts import Letterhead
+from app.reports.pdf_parts import CONTENT_WIDTH, Letterhead, a4_document
 from app.reports.pdf_parts import pdf_euros as _euros
 from app.reports.pdf_parts import pdf_percent as _percent
 from app.reports.pdf_parts import pdf_text as _pdf
@@ -87,7 +86,7 @@ def write_simulation_pdf(
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
     body = ParagraphStyle("body", parent=styles["Normal"], fontSize=9.5, leading=12)
     title = ParagraphStyle("title", parent=styles["Title"], fontSize=16, textColor=BLUE)
-    width = A4[0] - 30 * mm
+    width = CONTENT_WIDTH
     made = result.made_at.astimezone(PARIS)
     request = result.request
     story = [
@@ -177,15 +176,5 @@ def write_simulation_pdf(
             small,
         ),
     ]
-    document = SimpleDocTemplate(
-        str(path),
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-        title=f"Simulation de demande – {prospect_name}",
-        author=letterhead.name,
-    )
-    document.build(story)
+    a4_document(path, f"Simulation de demande – {prospect_name}", letterhead).build(story)
     return path
