@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
@@ -20,7 +20,16 @@ def paris_today(now: datetime) -> date:
     return now.astimezone(BUSINESS_ZONE).date()
 
 
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The first instant of `month`'s calendar month in Paris and of the next one, in UTC."""
+    first = month.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return (
+        datetime.combine(first, time(0), BUSINESS_ZONE).astimezone(UTC),
+        datetime.combine(following, time(0), BUSINESS_ZONE).astimezone(UTC),
+    )
+
+
 def month_start(now: datetime) -> datetime:
     """The first instant of `now`'s calendar month in Paris, in UTC."""
-    first = paris_today(now).replace(day=1)
-    return datetime.combine(first, time(0), BUSINESS_ZONE).astimezone(UTC)
+    return month_bounds(paris_today(now))[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from app.billing.invoice_maths import totals
 from app.billing.invoices import InvoiceKind, InvoiceStatus, invoice_number, monthly_key
 from app.billing.monthly_bill import MonthlyBill, OpenCredit, Package, SoldLead, monthly_bill
 from app.billing.vat import VatRate, vat_rate_for
-from app.clock import BUSINESS_ZONE, paris_today
+from app.clock import month_bounds, paris_today
 from app.domain.contracts import ContractStatus
 from app.persistence.models import (
     Category,
@@ -55,20 +55,14 @@ class RunRow:
     anomalies: tuple[str, ...]
 
 
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The month's first instant and the next month's, Paris time, as aware datetimes."""
-    first = month.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return (
-        datetime.combine(first, time(0), BUSINESS_ZONE),
-        datetime.combine(following, time(0), BUSINESS_ZONE),
-    )
+def _last_day(month: date) -> date:
+    return (month.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
 def providers_to_invoice(session: Session, month: date) -> list[uuid.UUID]:
     """Providers with leads sold in the month, or a package in force during it."""
     start, end = month_bounds(month)
-    last_day = (end - timedelta(days=1)).date()
+    last_day = _last_day(month)
     with_sales = select(LeadSale.provider_id).where(
         LeadSale.sold_at >= start, LeadSale.sold_at < end
     )
@@ -80,7 +74,7 @@ def providers_to_invoice(session: Session, month: date) -> list[uuid.UUID]:
             ContractVersion.status.in_(SELLING_STATUSES),
             ContractVersion.deleted.is_(False),
             ContractVersion.starts_on <= last_day,
-            or_(ContractVersion.ends_on.is_(None), ContractVersion.ends_on >= start.date()),
+            or_(ContractVersion.ends_on.is_(None), ContractVersion.ends_on >= month.replace(day=1)),
         )
     )
     return sorted(set(session.scalars(with_sales)) | set(session.scalars(with_package)))
@@ -90,8 +84,7 @@ def _version_for_month(
     session: Session, provider_id: uuid.UUID, month: date
 ) -> ContractVersion | None:
     """The version in force at the end of the month (or the last one that was)."""
-    _start, end = month_bounds(month)
-    last_day = (end - timedelta(days=1)).date()
+    last_day = _last_day(month)
     return session.scalars(
         select(ContractVersion)
         .join(Contract, Contract.id == ContractVersion.contract_id)

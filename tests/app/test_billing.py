@@ -69,3 +69,15 @@ def test_the_monthly_bill_has_the_package_the_leads_beyond_it_and_the_credits() 
     assert "novembre 2026" in bill.lines[0].label and "10 reçue(s)" in bill.lines[0].label
     assert bill.credits_used == (small.id,)  # the big one waits: no negative invoice
     assert totals(bill.lines).net_cents == 25_000 + 3000 + 5000 - 2500
+
+
+def test_month_bounds_are_paris_months_in_utc() -> None:
+    from datetime import UTC, datetime
+
+    from app.clock import month_bounds, month_start
+
+    start, end = month_bounds(date(2026, 11, 17))
+    assert start == datetime(2026, 10, 31, 23, 0, tzinfo=UTC)  # winter time: UTC+1
+    assert end == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    assert month_bounds(date(2026, 7, 1))[0] == datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
+    assert month_start(datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == end  # 1 Dec in Paris
