@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: FastAPI reads the endpoint annotat
 run time, and they refer to names local to create_app.
 """
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -13,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -24,7 +26,7 @@ from app.domain.enums import DesiredStart, JourneyEventKind, LeadStatus, Role
 from app.persistence.models import User as UserRow
 from app.services.demand_history import DemandSelection, history_to_json, read_demand_history
 from app.services.intake import JourneyInput, LeadSubmission
-from server import auth, invoicing
+from server import auth, collection, invoicing
 from server import intake as intake_flow
 from server.changes import server_edit
 from server.config import ServerConfig
@@ -37,6 +39,7 @@ from server.dispatch import (
     run_each,
 )
 from server.disputes import settle_dispute
+from server.dunning import dunning_requests
 from server.persistence.database import server_engines, session_factory
 from server.pull import read_page
 from server.push import Operation, apply_push
@@ -81,6 +84,10 @@ class LeadIds(BaseModel):
 
 class CreditNoteIn(BaseModel):
     reason: str = Field(min_length=3, max_length=200)
+
+
+class DebitRunIn(BaseModel):
+    collection_date: date
 
 
 class InvoiceRun(BaseModel):
@@ -173,8 +180,10 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         state["dispatch"] = dispatch_sessions(writer)
         # What a stopped server left undone: unanswered requests, unplaced released leads.
         after_commit(requests=read(pending_requests))
-        after_commit(leads=read(lambda s: released_without_placement(s, utc_now(), policy)))
+        sweep()
+        sweeping = asyncio.create_task(sweep_forever())
         yield
+        sweeping.cancel()
         writer.dispose()
         reader.dispose()
 
@@ -223,6 +232,23 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 )
         placed += run_each(place, list(leads), utc_now, policy)
         return placed
+
+    def dunning() -> None:
+        """Suspend the contracts of providers with invoices unpaid past the delay, resume the
+        ones whose unpaid invoices were settled."""
+        after_commit(requests=write(lambda s: dunning_requests(s, utc_now(), config.dunning)))
+
+    def sweep() -> None:
+        dunning()
+        after_commit(leads=read(lambda s: released_without_placement(s, utc_now(), policy)))
+
+    async def sweep_forever() -> None:
+        while True:
+            await asyncio.sleep(config.sweep_seconds)
+            try:
+                await run_in_threadpool(sweep)
+            except Exception:
+                log.exception("periodic sweep failed; next one in %s s", config.sweep_seconds)
 
     def read_session() -> Iterator[Session]:
         with state["read"]() as session, session.begin():
@@ -320,7 +346,53 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             ],
             disputes=[o.row_id for o in applied if o.table == "lead_disputes"],
         )
+        if any(o.table == "payments" for o in applied):
+            dunning()  # a reject may suspend at once, a payment may resume
         return {"batch": str(body.batch), "results": results}
+
+    @api.post("/api/v1/collection/debit-runs")
+    def debit_run(body: DebitRunIn, user: SignedIn) -> dict[str, Any]:
+        """Pick the invoices to collect on a date and record their debits; the workstation
+        writes the pain.008 file from the answer."""
+        if user[0].role not in (Role.MANAGER, Role.ADMIN):
+            raise HTTPException(403, "Réservé aux managers et administrateurs.")
+        try:
+            run = write(
+                lambda s: collection.debit_run(
+                    s, body.collection_date, utc_now(), user[0].user_id, config.dunning
+                ),
+                "dispatch",
+            )
+        except collection.DebitRunRefused as refused:
+            raise HTTPException(422, str(refused)) from None
+        return {
+            "batch_id": str(run.batch_id) if run.batch_id else None,
+            "message_id": run.message_id,
+            "collection_date": run.collection_date.isoformat(),
+            "lines": [
+                {
+                    "end_to_end_id": line.end_to_end_id,
+                    "amount_cents": line.amount_cents,
+                    "debtor_name": line.debtor_name,
+                    "iban": line.iban,
+                    "bic": line.bic,
+                    "rum": line.rum,
+                    "mandate_signed_on": line.mandate_signed_on.isoformat(),
+                    "sequence_type": line.sequence_type,
+                    "description": line.description,
+                }
+                for line in run.lines
+            ],
+            "skipped": [
+                {
+                    "number": s.number,
+                    "buyer_name": s.buyer_name,
+                    "open_cents": s.open_cents,
+                    "reason": s.reason,
+                }
+                for s in run.skipped
+            ],
+        }
 
     @api.post("/api/v1/invoicing/runs")
     def invoice_run(body: InvoiceRun, user: SignedIn) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.billing.dunning import DunningPolicy
 from app.dispatch.matching import DispatchPolicy
 
 DEFAULT_DATABASE = Path("var/server/server.sqlite")
@@ -24,6 +25,10 @@ class ServerConfig:
     intake_per_minute: int = 120
     page_limit: int = 5000
     dispatch: DispatchPolicy = field(default_factory=DispatchPolicy)
+    dunning: DunningPolicy = field(default_factory=DunningPolicy)
+    # The periodic sweep: suspensions for unpaid invoices (and resumptions), released leads
+    # left unplaced. Each worker runs it; every step it takes is idempotent.
+    sweep_seconds: float = 600.0
 
     @classmethod
     def from_environment(cls) -> ServerConfig:
@@ -39,4 +44,9 @@ class ServerConfig:
                     if variable in os.environ
                 }
             ),
+            dunning=DunningPolicy(
+                suspend_after_days=int(os.environ.get("CRM_DUNNING_SUSPEND_AFTER_DAYS", "45")),
+                prenotice_days=int(os.environ.get("CRM_SEPA_PRENOTICE_DAYS", "14")),
+            ),
+            sweep_seconds=float(os.environ.get("CRM_SERVER_SWEEP_SECONDS", "600")),
         )

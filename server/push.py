@@ -22,6 +22,7 @@ from app.dispatch.matching import DispatchPolicy
 from app.ids import uuid7
 from app.persistence.models import CallAttempt, Lead, SyncConflict
 from app.services.derived import recompute_leads
+from server.collection import refusal as collection_refusal
 from server.contracts import refusal as contract_refusal
 from server.persistence.models import AppliedOperation
 from server.scope import UserScope
@@ -148,7 +149,9 @@ def _apply(
         values = {k: v for k, v in values.items() if k in allowed}
         if not scope.may_insert(spec.name, values, session):
             raise Refused("hors de votre périmètre")
-        refused = contract_refusal(session, spec.name, None, values, True, policy)
+        refused = contract_refusal(
+            session, spec.name, None, values, True, policy
+        ) or collection_refusal(session, spec.name, values, True)
         if refused:
             raise Refused(refused)
         row = spec.model(id=op.row_id, hlc=op.hlc, field_clocks="{}", **values)
@@ -165,7 +168,9 @@ def _apply(
         raise Refused("champs non modifiables : " + ", ".join(sorted(forbidden)))
     if not scope.may_edit(spec.name, row, session):
         raise Refused("hors de votre périmètre")
-    refused = contract_refusal(session, spec.name, row, values, False, policy)
+    refused = contract_refusal(
+        session, spec.name, row, values, False, policy
+    ) or collection_refusal(session, spec.name, values, False)
     if refused:
         raise Refused(refused)
     conflicts = _merge(session, spec, row, op, values, scope.user_id, now)

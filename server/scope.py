@@ -48,6 +48,8 @@ _CONTRACT_TABLES = frozenset(
         "lead_disputes",
     }
 )
+# What reps record of collection: mandates, payments received, rejects, reminders sent.
+_COLLECTION_TABLES = frozenset({"sepa_mandates", "payments", "payment_reminders"})
 # What reps receive beyond what they write: the sales of leads and the credits they gave.
 _SALES_READ = (
     _PROVIDER_TABLES
@@ -57,7 +59,9 @@ _SALES_READ = (
         "provider_credits",
         "invoices",
         "invoice_lines",
+        "debit_batches",
     }
+    | _COLLECTION_TABLES
 )
 # Tables a role may write to through a push (fields are checked in sync.schema).
 _WRITABLE = {
@@ -71,7 +75,10 @@ _WRITABLE = {
             "sync_conflicts",
         }
     ),
-    Role.SALES: _PROVIDER_TABLES | _CONTRACT_TABLES | {"saved_searches", "sync_conflicts"},
+    Role.SALES: _PROVIDER_TABLES
+    | _CONTRACT_TABLES
+    | _COLLECTION_TABLES
+    | {"saved_searches", "sync_conflicts"},
 }
 
 

@@ -25,6 +25,7 @@ from app.persistence.models import (
     ContractRequest,
     ContractVersion,
     ContractZone,
+    DebitBatch,
     Invoice,
     InvoiceLine,
     JourneyEvent,
@@ -33,6 +34,8 @@ from app.persistence.models import (
     LeadSale,
     LeadStatusChange,
     Opposition,
+    Payment,
+    PaymentReminder,
     Provider,
     ProviderActivity,
     ProviderCategory,
@@ -42,6 +45,7 @@ from app.persistence.models import (
     ProviderZone,
     SavedSearch,
     Sector,
+    SepaMandate,
     Site,
     SyncConflict,
     UnsoldLead,
@@ -50,7 +54,7 @@ from app.persistence.models import (
 from app.persistence.types import UTCDateTime
 
 # Raised by either side when the other speaks another schema: the client must be updated.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Columns that describe the row's sync state rather than its content.
 BOOKKEEPING = frozenset({"id", "server_seq", "hlc", "field_clocks"})
@@ -178,6 +182,16 @@ TABLES: tuple[SyncedTable, ...] = (
     SyncedTable("provider_credits", ProviderCredit),
     SyncedTable("invoices", Invoice),
     SyncedTable("invoice_lines", InvoiceLine),
+    # A new bank account is a new mandate; the server stamps each mandate's last collection.
+    SyncedTable(
+        "sepa_mandates",
+        SepaMandate,
+        client_inserts=True,
+        client_fields=frozenset({"updated_at", "revoked_on"}),
+    ),
+    SyncedTable("debit_batches", DebitBatch),
+    SyncedTable("payments", Payment, append_only=True, client_inserts=True),
+    SyncedTable("payment_reminders", PaymentReminder, append_only=True, client_inserts=True),
     SyncedTable(
         "sync_conflicts",
         SyncConflict,

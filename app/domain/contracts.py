@@ -8,13 +8,13 @@ version with its own dates). Activation, suspension and termination are server c
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from enum import StrEnum
 
+from app.billing.sepa import RUM_FORMAT, SEPA_REFERENCE
 from app.domain.errors import FieldErrors
 from app.domain.money import format_euros
 from app.domain.zones import ZoneInput, check_zones
@@ -87,8 +87,6 @@ REQUEST_STATE_LABELS = {
 # Code de commerce L441-10: at most 60 days after the invoice date.
 MAX_PAYMENT_DAYS = 60
 MAX_SHARING_LEVEL = 10
-# A SEPA mandate reference (RUM): up to 35 characters of the SEPA Latin set.
-_RUM = re.compile(r"^[A-Za-z0-9+?/:().,' -]{1,35}$")
 
 
 @dataclass(frozen=True)
@@ -154,11 +152,8 @@ def check_terms(terms: ContractTerms, floors: Mapping[uuid.UUID, CategoryFloor])
         errors["payment_days"] = (
             f"Délai de paiement entre 0 et {MAX_PAYMENT_DAYS} jours (code de commerce L441-10)."
         )
-    if terms.sepa_mandate_ref and not _RUM.match(terms.sepa_mandate_ref):
-        errors["sepa_mandate_ref"] = (
-            "Référence de mandat SEPA (RUM) : 35 caractères au plus, lettres, chiffres "
-            "et + ? / - : ( ) . , ' espace."
-        )
+    if terms.sepa_mandate_ref and not SEPA_REFERENCE.match(terms.sepa_mandate_ref):
+        errors["sepa_mandate_ref"] = RUM_FORMAT
     if not terms.prices:
         errors["prices"] = "Choisissez au moins une catégorie avec son prix par lead."
     else:

@@ -463,9 +463,12 @@ class ContractRequest(SyncedRow, Base):
 
     version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contract_versions.id"))
     kind: Mapped[str] = mapped_column(String(12))  # RequestKind
-    requested_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    # None: made by the server itself (a suspension for unpaid invoices, and its resumption).
+    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # Why the server made it ("unpaid"), so that it resumes only what it suspended.
+    cause: Mapped[str | None] = mapped_column(String(12), default=None)
     state: Mapped[str] = mapped_column(String(10))  # RequestState
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -604,6 +607,95 @@ class InvoiceLine(SyncedRow, Base):
     unit_price_cents: Mapped[int] = mapped_column(BigInteger)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     vat_percent: Mapped[str] = mapped_column(String(8))  # a Decimal, as text
+
+
+class SepaMandate(SyncedRow, Base):
+    """A provider's SEPA direct-debit mandate, recorded by staff from the signed form.
+
+    The server stamps `last_collected_on` when a debit run uses it (first or recurring
+    collection, and the 36-month lapse, count from it).
+    """
+
+    __tablename__ = "sepa_mandates"
+    __table_args__ = (
+        UniqueConstraint("rum", name="uq_sepa_mandates_rum"),
+        Index("ix_sepa_mandates_provider", "provider_id"),
+    )
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    rum: Mapped[str] = mapped_column(String(35))
+    debtor_name: Mapped[str] = mapped_column(String(70))
+    iban: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11), default=None)
+    kind: Mapped[str] = mapped_column(String(10))  # MandateKind
+    signed_on: Mapped[date] = mapped_column(Date)
+    revoked_on: Mapped[date | None] = mapped_column(Date, default=None)
+    last_collected_on: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class DebitBatch(SyncedRow, Base):
+    """One SEPA direct-debit file (pain.008): made by the server, which picks its invoices."""
+
+    __tablename__ = "debit_batches"
+    __table_args__ = (UniqueConstraint("message_id", name="uq_debit_batches_message"),)
+
+    message_id: Mapped[str] = mapped_column(String(35))
+    collection_date: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    count: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class Payment(SyncedRow, Base):
+    """Money received for one invoice, or the reject of a direct debit (a negative amount).
+
+    Append-only: a mistake is corrected by another entry. Transfers and cheques are recorded
+    on workstations; direct debits by the server's debit run; a reject refers to its debit.
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("rejects_payment_id", name="uq_payments_rejects"),
+        Index("ix_payments_invoice", "invoice_id"),
+        Index("ix_payments_provider", "provider_id", "received_on"),
+    )
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # PaymentKind
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    received_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(80), default="")
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("debit_batches.id"), default=None)
+    mandate_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("sepa_mandates.id"), default=None
+    )
+    end_to_end_id: Mapped[str | None] = mapped_column(String(35), default=None)
+    rejects_payment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("payments.id"), default=None
+    )
+    reject_code: Mapped[str | None] = mapped_column(String(4), default=None)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaymentReminder(SyncedRow, Base):
+    """A reminder sent for an overdue invoice, at a dunning level, with what it claimed."""
+
+    __tablename__ = "payment_reminders"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "level", name="uq_payment_reminders_level"),
+        Index("ix_payment_reminders_provider", "provider_id"),
+    )
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    sent_on: Mapped[date] = mapped_column(Date)
+    sent_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    open_cents: Mapped[int] = mapped_column(BigInteger)
+    penalty_cents: Mapped[int] = mapped_column(BigInteger)
+    indemnity_cents: Mapped[int] = mapped_column(BigInteger)
 
 
 class SyncConflict(SyncedRow, Base):

@@ -5,117 +5,20 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.billing.invoices import InvoiceStatus
-from app.domain.contracts import ContractStatus
-from app.domain.enums import LeadStatus
 from app.persistence.models import (
-    Contract,
-    ContractPrice,
-    ContractVersion,
-    ContractZone,
     Invoice,
     InvoiceLine,
-    LeadSale,
     ProviderCredit,
 )
-from app.services.intake import register_lead
-from server.dispatch import dispatch_sessions
-from server.invoicing import issue_invoice, issued_numbers, preview_invoice, providers_to_invoice
-from server.persistence.database import session_factory
-from tests.contract_fixtures import add_provider, category_id
-from tests.e2e.harness import lead_submission
-from tests.server.conftest import SEEDED_AT
-
-NOW = SEEDED_AT  # 1 December 2026: November is over
-NOVEMBER = date(2026, 11, 1)
-
-
-@pytest.fixture
-def books(seeded_engines):  # type: ignore[no-untyped-def]
-    """Three providers with November sales: Paris (package + credit), La Réunion, Guyane."""
-    writer, _reader = seeded_engines
-    sessions = session_factory(writer)
-    providers = {}
-    with sessions.begin() as session:
-        category = category_id(session)
-        for n, (name, postcode, package) in enumerate(
-            (("Paris", "75011", True), ("Réunion", "97400", False), ("Guyane", "97300", False))
-        ):
-            provider_id = add_provider(session, name, postcode, NOW)
-            contract = Contract(provider_id=provider_id, reference=f"T{n}")
-            session.add(contract)
-            session.flush()
-            version = ContractVersion(
-                contract_id=contract.id,
-                number=1,
-                status=ContractStatus.ACTIVE,
-                status_changed_at=NOW,
-                starts_on=date(2026, 1, 1),
-                sharing_level=3,
-                package_fee_cents=20_000 if package else None,
-                package_leads=2 if package else None,
-                payment_days=45,
-            )
-            session.add(version)
-            session.flush()
-            session.add(
-                ContractPrice(version_id=version.id, category_id=category, price_cents=2999)
-            )
-            session.add(ContractZone(version_id=version.id, departement_code="75"))
-            for i in range(3):
-                lead = register_lead(session, lead_submission(n * 10 + i, NOW))
-                lead.status = LeadStatus.RELEASED
-                session.flush()
-                session.add(
-                    LeadSale(
-                        lead_id=lead.id,
-                        provider_id=provider_id,
-                        contract_id=contract.id,
-                        version_id=version.id,
-                        category_id=category,
-                        lead_number=lead.number,
-                        lead_postcode="75011",
-                        lead_city="Paris",
-                        sold_at=NOW - timedelta(days=5 + i),
-                        price_cents=2999,
-                        within_package=package and i < 2,
-                        sharing_level=3,
-                        rank=1,
-                    )
-                )
-            providers[name] = provider_id
-        session.add(
-            ProviderCredit(
-                provider_id=providers["Paris"],
-                amount_cents=2999,
-                label="Avoir – lead contesté",
-                granted_at=NOW - timedelta(days=3),
-            )
-        )
-    return sessions, dispatch_sessions(writer), providers
-
-
-def _issue_all(dispatch: sessionmaker[Session]) -> None:
-    """What the server's run does: each provider in its own transaction, retried."""
-    with dispatch() as session:
-        providers = providers_to_invoice(session, NOVEMBER)
-    for provider_id in providers:
-        for attempt in range(10):
-            try:
-                with dispatch.begin() as session:
-                    issue_invoice(session, provider_id, NOVEMBER, NOW)
-                break
-            except (IntegrityError, OperationalError):
-                if attempt == 9:
-                    raise
+from server.invoicing import issued_numbers, preview_invoice
+from tests.server.conftest import NOVEMBER, NOW, issue_all
 
 
 def test_preview_makes_numberless_drafts_with_vat_by_territory(books) -> None:  # type: ignore[no-untyped-def]
@@ -150,8 +53,8 @@ def test_issuing_numbers_without_gaps_once_and_uses_the_credit_once(books) -> No
     sessions, dispatch, providers = books
     with dispatch.begin() as session:
         preview_invoice(session, providers["Paris"], NOVEMBER, NOW)
-    _issue_all(dispatch)
-    _issue_all(dispatch)  # a re-run creates nothing
+    issue_all(dispatch)
+    issue_all(dispatch)  # a re-run creates nothing
     with sessions() as session:
         assert issued_numbers(session) == [1, 2, 3]
         invoices = session.scalars(select(Invoice).order_by(Invoice.sequence)).all()
@@ -172,7 +75,7 @@ def test_two_runs_racing_issue_each_month_once_with_gapless_numbers(books) -> No
     def run() -> None:
         barrier.wait()
         try:
-            _issue_all(dispatch)
+            issue_all(dispatch)
         except BaseException as exc:
             errors.append(exc)
 
@@ -198,7 +101,7 @@ def test_an_issued_invoice_prints_every_mandatory_mention(books, tmp_path) -> No
     from app.settings import Settings
 
     sessions, dispatch, providers = books
-    _issue_all(dispatch)
+    issue_all(dispatch)
     with sessions() as session:
         by_provider = {i.provider_id: i.id for i in session.scalars(select(Invoice))}
     texts = {}
@@ -244,7 +147,7 @@ def test_the_facturx_xml_passes_the_packages_own_check_and_is_embedded(books, tm
     from app.settings import Settings
 
     sessions, dispatch, providers = books
-    _issue_all(dispatch)
+    issue_all(dispatch)
     letterhead = Settings().letterhead
     with sessions() as session:
         ids = {i.provider_id: i.id for i in session.scalars(select(Invoice))}
@@ -272,7 +175,7 @@ def test_a_credit_note_cancels_an_issued_invoice_which_is_then_invoiced_again(bo
     from server.invoicing import CreditNoteRefused, issue_credit_note
 
     sessions, dispatch, providers = books
-    _issue_all(dispatch)
+    issue_all(dispatch)
     with sessions() as session:
         paris = session.scalars(
             select(Invoice).where(Invoice.provider_id == providers["Paris"])
@@ -293,7 +196,7 @@ def test_a_credit_note_cancels_an_issued_invoice_which_is_then_invoiced_again(bo
     xml = cii_xml(document, Settings().letterhead)
     assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
     assert b"<ram:TypeCode>381</ram:TypeCode>" in xml and b"<ram:GrandTotalAmount>240.00" in xml
-    _issue_all(dispatch)  # the corrected month is invoiced again, taking the credit again
+    issue_all(dispatch)  # the corrected month is invoiced again, taking the credit again
     with sessions() as session:
         assert issued_numbers(session) == [1, 2, 3, 4, 5]
         again = session.scalars(select(Invoice).where(Invoice.sequence == 5)).one()
