@@ -20,6 +20,12 @@ The file (settings.toml beside the workspace) only lists what differs from the d
     max_providers_per_lead = 3      # a lead is shared with at most this many providers
     dispute_window_days = 30        # a provider may dispute a lead this long after the sale
 
+    [dunning]                       # unpaid invoices (the server has its own suspension delay)
+    reminder_days = [7, 21, 35]     # reminder levels 1, 2, 3: days after the due date
+    late_penalty_percent = 12.15    # ECB refinancing rate + 10 points, as the terms say
+    suspend_after_days = 45         # shown; CRM_DUNNING_SUSPEND_AFTER_DAYS rules on the server
+    prenotice_days = 14             # SEPA pre-notification before a direct debit
+
     [queue]
     freshness_half_life_hours = 24
     reference_budget_eur = 15000
@@ -34,9 +40,11 @@ import logging
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from app.billing.dunning import DunningPolicy
 from app.demand.forecast import DemandPolicy
 from app.dispatch.matching import DispatchPolicy
 from app.policy.calling_rules import CallingRules
@@ -57,6 +65,9 @@ DEMO_LETTERHEAD = Letterhead(
     rcs_city="Paris",
     vat_number="FR96552100554",
     siret="55210055401003",
+    sepa_creditor_id="FR12ZZZ123456",
+    bank_iban="FR7630006000011234567890189",
+    bank_bic="AGRIFRPP",
 )
 
 SETTINGS_FILE_NAME = "settings.toml"
@@ -74,6 +85,7 @@ class Settings:
     office_hours: CallingRules = DEFAULT_OFFICE_HOURS
     demand: DemandPolicy = field(default_factory=DemandPolicy)
     dispatch: DispatchPolicy = field(default_factory=DispatchPolicy)
+    dunning: DunningPolicy = field(default_factory=DunningPolicy)
     # Our company, at the top of documents sent to providers.
     letterhead: Letterhead = DEMO_LETTERHEAD
 
@@ -164,6 +176,30 @@ def _dispatch_policy(values: dict[str, Any]) -> DispatchPolicy:
     return policy
 
 
+def _dunning_policy(values: dict[str, Any]) -> DunningPolicy:
+    try:
+        policy = DunningPolicy(
+            **{
+                name: tuple(int(v) for v in value)
+                if name == "reminder_days"
+                else Decimal(str(value))
+                if name == "late_penalty_percent"
+                else int(value)
+                for name, value in values.items()
+            }
+        )
+    except (TypeError, InvalidOperation) as exc:
+        raise InvalidSettings(f"Paramètre de relance inconnu ou illisible : {exc}.") from exc
+    if (
+        list(policy.reminder_days) != sorted(set(policy.reminder_days))
+        or min(policy.reminder_days, default=0) < 1
+    ):
+        raise InvalidSettings("Relances : des jours après l'échéance, croissants, dès 1.")
+    if policy.late_penalty_percent < 0 or policy.suspend_after_days < 1:
+        raise InvalidSettings("Relances : taux de pénalité positif, suspension dès 1 jour.")
+    return policy
+
+
 def load_settings(path: Path) -> Settings:
     """The defaults, with what the file at `path` overrides (no file: the defaults)."""
     if not path.exists():
@@ -178,6 +214,7 @@ def load_settings(path: Path) -> Settings:
             ),
             demand=_demand_policy(dict(data.get("demand", {}))),
             dispatch=_dispatch_policy(dict(data.get("dispatch", {}))),
+            dunning=_dunning_policy(dict(data.get("dunning", {}))),
         )
     except InvalidSettings:
         raise

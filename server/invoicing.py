@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.billing.invoice_maths import totals
 from app.billing.invoices import InvoiceKind, InvoiceStatus, invoice_number, monthly_key
 from app.billing.monthly_bill import MonthlyBill, OpenCredit, Package, SoldLead, monthly_bill
+from app.billing.sepa import MandateKind, mandate_usable
 from app.billing.vat import VatRate, vat_rate_for
 from app.clock import month_bounds, paris_today
 from app.domain.contracts import ContractStatus
@@ -35,6 +36,7 @@ from app.persistence.models import (
     LeadSale,
     Provider,
     ProviderCredit,
+    SepaMandate,
 )
 from app.services.contract_terms import SELLING_STATUSES
 from server.changes import ChangedRows, server_edit, server_stamp
@@ -98,6 +100,18 @@ def _version_for_month(
     ).first()
 
 
+def _has_usable_mandate(session: Session, provider_id: uuid.UUID, on: date) -> bool:
+    return any(
+        mandate_usable(MandateKind(m.kind), m.signed_on, m.revoked_on, m.last_collected_on, on)
+        is None
+        for m in session.scalars(
+            select(SepaMandate).where(
+                SepaMandate.provider_id == provider_id, SepaMandate.deleted.is_(False)
+            )
+        )
+    )
+
+
 @dataclass(frozen=True)
 class _Bill:
     provider: Provider
@@ -149,6 +163,8 @@ def _compute(session: Session, provider_id: uuid.UUID, month: date) -> _Bill:
         anomalies.append("SIREN manquant")
     if not provider.vat_number and vat.percent > 0:
         anomalies.append("N° de TVA intracommunautaire manquant")
+    if not _has_usable_mandate(session, provider_id, _last_day(month)):
+        anomalies.append("Mandat SEPA manquant")
     return _Bill(
         provider,
         monthly_bill(month, sales, package, credits, vat),

@@ -147,6 +147,26 @@ class ServerApi:
         )
         return await self._check(response)  # type: ignore[no-any-return]
 
+    async def debit_run(self, collection_date: str) -> dict[str, Any]:
+        """Record the direct debits due on a date; the answer holds the file's lines."""
+        response = await self.client.post(
+            "/api/v1/collection/debit-runs",
+            json={"collection_date": collection_date},
+            headers=self._headers(),
+            timeout=300,
+        )
+        return await self._check(response)  # type: ignore[no-any-return]
+
+    async def credit_note(self, invoice_id: str, reason: str) -> dict[str, Any]:
+        """Cancel an issued invoice with a credit note (managers)."""
+        response = await self.client.post(
+            f"/api/v1/invoicing/invoices/{invoice_id}/credit-note",
+            json={"reason": reason},
+            headers=self._headers(),
+            timeout=60,
+        )
+        return await self._check(response)  # type: ignore[no-any-return]
+
     async def pull(self, cursor: int, limit: int) -> dict[str, Any]:
         response = await self.client.get(
             "/api/v1/sync/pull",

@@ -22,6 +22,7 @@ from app.domain.enums import Role
 from app.services.demand_history import DemandSelection, history_from_json
 from app.settings import SETTINGS_FILE_NAME, InvalidSettings, Settings, load_settings
 from app.workspace import Workspace, create_workspace, default_workspace_path
+from ui.billing_window import BillingCalls
 from ui.conflicts_dialog import ConflictsDialog
 from ui.demo_clock import clock_in_calling_hours
 from ui.main_window import MainWindow
@@ -144,7 +145,11 @@ class Session:
                 status_widgets=widgets,
                 redispatch=self.sync.api.dispatch_leads if self.sync else None,
                 open_sales=self._open_sales_window,
-                invoice_run=self.sync.api.invoice_run if self.sync else None,
+                billing=BillingCalls(
+                    self.sync.api.invoice_run, self.sync.api.debit_run, self.sync.api.credit_note
+                )
+                if self.sync
+                else None,
             )
         if self.sync:
             window = self.window

@@ -34,9 +34,10 @@ from app.services.unsold import UnsoldQueries
 from app.settings import Settings
 from app.workspace import Workspace
 from ui import formatting
+from ui.billing_window import BillingCalls, BillingWindow
 from ui.callback_dialog import CallbackDialog
 from ui.close_dialog import CloseDialog
-from ui.invoice_run_dialog import InvoiceRun, InvoiceRunDialog
+from ui.invoice_run_dialog import InvoiceRunDialog
 from ui.lead_panel import LeadPanel
 from ui.queue_model import QueueTableModel
 from ui.requalification_dialog import RequalificationDialog
@@ -77,7 +78,7 @@ class MainWindow(QMainWindow):
         status_widgets: tuple[QWidget, ...] = (),
         redispatch: Redispatch | None = None,
         open_sales: Callable[[], None] | None = None,
-        invoice_run: InvoiceRun | None = None,
+        billing: BillingCalls | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
@@ -86,7 +87,8 @@ class MainWindow(QMainWindow):
         self.dialer = dialer
         self.redispatch = redispatch
         self._open_sales = open_sales
-        self.invoice_run = invoice_run
+        self.billing = billing or BillingCalls()
+        self.billing_window: BillingWindow | None = None
         self._on_sign_out = on_sign_out
         self.settings = settings or Settings()
         self.reader = QueueReader(workspace.sessions, clock, self.settings.calling)
@@ -208,6 +210,10 @@ class MainWindow(QMainWindow):
             invoices = QAction("Facturation mensuelle…", self)
             invoices.triggered.connect(self.show_invoice_run)
             steering.addAction(invoices)
+            collection = QAction("Factures et encaissements…", self)
+            collection.setShortcut(QKeySequence("Ctrl+Shift+F"))
+            collection.triggered.connect(self.show_billing)
+            steering.addAction(collection)
             if self._open_sales is not None:
                 sales = QAction("Prospection, contrats et contestations…", self)
                 sales.setShortcut(QKeySequence("Ctrl+Shift+P"))
@@ -223,7 +229,16 @@ class MainWindow(QMainWindow):
         session_menu.addAction(quit_action)
 
     def show_invoice_run(self) -> None:
-        InvoiceRunDialog(self.invoice_run, self.clock, self).exec()
+        InvoiceRunDialog(self.billing.invoice_run, self.clock, self).exec()
+
+    def show_billing(self) -> BillingWindow:
+        if self.billing_window is None:
+            self.billing_window = BillingWindow(
+                self.workspace, self.user, self.clock, self.settings, self.billing, self
+            )
+        self.billing_window.show()
+        self.billing_window.raise_()
+        return self.billing_window
 
     def show_unsold(self) -> None:
         UnsoldDialog(UnsoldQueries(self.workspace.sessions), self.redispatch, self).exec()
@@ -366,6 +381,8 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         current = self.panel.detail.id if self.panel.detail else None
         self.model.reload()
+        if self.billing_window is not None and self.billing_window.isVisible():
+            self.billing_window.refresh()
         if current is not None:
             self.select_lead(current)
 

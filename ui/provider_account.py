@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.billing.facturx_xml import facturx_pdf
 from app.clock import Clock
 from app.domain.contracts import STATUS_LABELS, sharing_label
 from app.domain.disputes import (
@@ -37,11 +36,10 @@ from app.domain.disputes import (
 )
 from app.domain.errors import ActionRefused, FieldErrors
 from app.domain.money import format_euros
-from app.reports.invoice_pdf import write_invoice_pdf
 from app.reports.pdf_parts import Letterhead
 from app.services.contract_queries import ContractQueries, ProviderMonth
 from app.services.disputes import DisputeService
-from app.services.invoice_queries import invoice_document
+from app.services.invoice_queries import facturx_invoice
 from app.settings import Settings
 from ui.dialog_parts import dialog_buttons, error_line
 
@@ -220,11 +218,10 @@ class ProviderAccount(QWidget):
             if not chosen:
                 return None
             path = Path(chosen)
-        document = invoice_document(self.queries.sessions, item.data(0, ID_ROLE))
         try:
-            # A Factur-X PDF: readable by people, and by the provider's software (CII XML).
-            plain = write_invoice_pdf(document, self.letterhead, path).read_bytes()
-            path.write_bytes(facturx_pdf(plain, document, self.letterhead))
+            path.write_bytes(
+                facturx_invoice(self.queries.sessions, item.data(0, ID_ROLE), self.letterhead)
+            )
             return path
         except OSError as exc:
             QMessageBox.warning(self, "PDF", f"Impossible d'écrire le fichier : {exc}")

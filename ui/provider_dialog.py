@@ -68,6 +68,7 @@ class ProviderDialog(QDialog):
         provider_id: uuid.UUID | None = None,
         on_simulate: Callable[[uuid.UUID], None] | None = None,
         account: QWidget | None = None,
+        payments: QWidget | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -121,7 +122,10 @@ class ProviderDialog(QDialog):
         tabs.addTab(self._history_tab(), "Historique")
         if account is not None:
             tabs.addTab(account, "Contrat et ventes")
+        if payments is not None:
+            tabs.addTab(payments, "Règlements")
         self.account = account
+        self.payments = payments
         self.tabs = tabs
         self.error = error_line()
         layout = QVBoxLayout(self)

@@ -36,6 +36,8 @@ from app.domain.providers import (
     ProviderStage,
 )
 from app.services.auth import StaffMember
+from app.services.collection import CollectionService
+from app.services.collection_queries import CollectionQueries
 from app.services.contract_queries import ContractQueries
 from app.services.contracts import ContractService
 from app.services.disputes import DisputeService
@@ -52,6 +54,7 @@ from ui.pipeline_board import PipelineBoard
 from ui.provider_account import ProviderAccount
 from ui.provider_dialog import ProviderDialog
 from ui.provider_list import FilterBar, ProviderList
+from ui.provider_payments import ProviderPayments
 from ui.simulation_dialog import DemandSource, SimulationDialog
 
 log = logging.getLogger(__name__)
@@ -233,8 +236,17 @@ class SalesWindow(QMainWindow):
         self.say(f"Déplacé vers « {STAGE_LABELS[stage]} ».")
 
     def provider_dialog(self, provider_id: uuid.UUID | None) -> ProviderDialog:
-        account = None
+        account = payments = None
         if provider_id is not None:
+            payments = ProviderPayments(
+                CollectionQueries(self.workspace.sessions),
+                CollectionService(
+                    self.workspace.sessions, self.clock, self.user, self.settings.dunning
+                ),
+                provider_id,
+                self.queries.provider_file(provider_id).provider.company_name,
+                self.clock,
+            )
             account = ProviderAccount(
                 self.contract_queries,
                 self.disputes,
@@ -250,6 +262,7 @@ class SalesWindow(QMainWindow):
             provider_id,
             on_simulate=self.simulate,
             account=account,
+            payments=payments,
             parent=self,
         )
 

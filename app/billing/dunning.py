@@ -15,6 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from app.billing.ledger import age_bucket
 
+# Code de commerce D441-5: the flat indemnity for recovery costs owed per invoice paid late.
+RECOVERY_INDEMNITY_CENTS = 4000
+
 
 @dataclass(frozen=True)
 class DunningPolicy:
@@ -25,7 +28,7 @@ class DunningPolicy:
     # ECB main refinancing rate (2.15 % in the second half of 2026) plus 10 points, as the
     # terms of sale state.
     late_penalty_percent: Decimal = Decimal("12.15")
-    recovery_indemnity_cents: int = 4000
+    recovery_indemnity_cents: int = RECOVERY_INDEMNITY_CENTS
     # A direct debit is announced at least this many days before it is collected.
     prenotice_days: int = 14
 

@@ -16,12 +16,11 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from app.billing.dunning import RECOVERY_INDEMNITY_CENTS
 from app.billing.invoices import InvoiceKind
 from app.reports.pdf_parts import CONTENT_WIDTH, Letterhead, a4_document, pdf_euros, pdf_text
 
 BLUE = colors.HexColor("#1f4e79")
-# Code de commerce D441-5: the flat indemnity for recovery costs owed by a late professional.
-RECOVERY_INDEMNITY_EUROS = 40
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,12 @@ class InvoiceDocument:
     net_cents: int
     vat_cents: int
     gross_cents: int
+    # The pre-notification of a direct debit (date, account, mandate), when one will be made.
+    debit_notice: str | None = None
+
+
+def _grouped(iban: str) -> str:
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
 def _day(value: date) -> str:
@@ -166,9 +171,18 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
         f"Paiement à l'échéance du {_day(document.due_date)}, sans escompte pour paiement "
         "anticipé.",
         f"En cas de retard de paiement : pénalités au {letterhead.late_penalty_rate}, exigibles "
-        f"dès le lendemain de l'échéance, et indemnité forfaitaire pour frais de recouvrement "
-        f"de {RECOVERY_INDEMNITY_EUROS} € (articles L441-10 et D441-5 du code de commerce).",
+        "dès le lendemain de l'échéance, et indemnité forfaitaire pour frais de recouvrement "
+        f"de {pdf_euros(RECOVERY_INDEMNITY_CENTS)} "
+        "(articles L441-10 et D441-5 du code de commerce).",
     ]
+    if document.debit_notice:
+        legal.insert(0, document.debit_notice)
+    elif letterhead.bank_iban and document.kind == InvoiceKind.INVOICE:
+        legal.insert(
+            1,
+            f"Règlement par virement : IBAN {_grouped(letterhead.bank_iban)}, "
+            f"BIC {letterhead.bank_bic}, en rappelant le numéro de facture.",
+        )
     if document.vat_mention:
         legal.append(document.vat_mention)
     if letterhead.vat_on_debits:

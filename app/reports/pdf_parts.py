@@ -32,6 +32,10 @@ class Letterhead:
     # paying VAT on debits (the invoice must then say so).
     late_penalty_rate: str = "taux de refinancement de la BCE majoré de 10 points"
     vat_on_debits: bool = False
+    # SEPA: our creditor identifier (ICS) and the account debits are paid into.
+    sepa_creditor_id: str = ""
+    bank_iban: str = ""
+    bank_bic: str = ""
 
     @property
     def legal_line(self) -> str:

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.billing.facturx_xml import facturx_pdf
 from app.billing.invoice_maths import vat_amount
 from app.billing.invoices import InvoiceKind
+from app.billing.sepa import MandateKind, earliest_collection, mandate_usable
 from app.billing.vat import vat_mention
-from app.persistence.models import Invoice, InvoiceLine
-from app.reports.invoice_pdf import DocumentLine, InvoiceDocument, VatLine
+from app.persistence.models import Invoice, InvoiceLine, SepaMandate
+from app.reports.invoice_pdf import DocumentLine, InvoiceDocument, VatLine, write_invoice_pdf
+from app.reports.pdf_parts import Letterhead
 
 
-def invoice_document(sessions: sessionmaker[Session], invoice_id: uuid.UUID) -> InvoiceDocument:
+def invoice_document(
+    sessions: sessionmaker[Session], invoice_id: uuid.UUID, prenotice_days: int = 14
+) -> InvoiceDocument:
     with sessions() as session:
         invoice = session.get(Invoice, invoice_id)
         if invoice is None or invoice.number is None:
@@ -45,6 +52,9 @@ def invoice_document(sessions: sessionmaker[Session], invoice_id: uuid.UUID) -> 
             else None
         )
         following = (invoice.period_start + timedelta(days=32)).replace(day=1)
+        notice = None
+        if invoice.kind == InvoiceKind.INVOICE and invoice.gross_cents > 0:
+            notice = _debit_notice(session, invoice, prenotice_days)
         return InvoiceDocument(
             id=invoice.id,
             kind=InvoiceKind(invoice.kind),
@@ -67,4 +77,33 @@ def invoice_document(sessions: sessionmaker[Session], invoice_id: uuid.UUID) -> 
             net_cents=invoice.net_cents,
             vat_cents=invoice.vat_cents,
             gross_cents=invoice.gross_cents,
+            debit_notice=notice,
         )
+
+
+def _debit_notice(session: Session, invoice: Invoice, prenotice_days: int) -> str | None:
+    """The invoice is the debit's pre-notification when a mandate will collect it."""
+    assert invoice.issue_date is not None and invoice.due_date is not None
+    on = earliest_collection(invoice.issue_date, invoice.due_date, prenotice_days)
+    for mandate in session.scalars(
+        select(SepaMandate)
+        .where(SepaMandate.provider_id == invoice.provider_id, SepaMandate.deleted.is_(False))
+        .order_by(SepaMandate.signed_on.desc())
+    ):
+        kind = MandateKind(mandate.kind)
+        if mandate_usable(kind, mandate.signed_on, mandate.revoked_on, None, on) is None:
+            return (
+                f"Cette facture sera prélevée à partir du {on:%d/%m/%Y} sur le compte "
+                f"IBAN se terminant par {mandate.iban[-4:]} (mandat SEPA {mandate.rum})."
+            )
+    return None
+
+
+def facturx_invoice(
+    sessions: sessionmaker[Session], invoice_id: uuid.UUID, letterhead: Letterhead
+) -> bytes:
+    """The invoice as a Factur-X PDF: readable by people, and by the provider's software."""
+    document = invoice_document(sessions, invoice_id)
+    with tempfile.TemporaryDirectory() as folder:
+        plain = write_invoice_pdf(document, letterhead, Path(folder) / "invoice.pdf").read_bytes()
+    return facturx_pdf(plain, document, letterhead)

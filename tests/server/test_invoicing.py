@@ -33,6 +33,7 @@ def test_preview_makes_numberless_drafts_with_vat_by_territory(books) -> None:  
     # La Réunion: 3 × 29.99 € = 89.97 €, VAT 8.5 % = 7.647… → 7.65 €.
     assert (rows["Réunion"].net_cents, rows["Réunion"].vat_cents) == (8_997, 765)
     assert (rows["Guyane"].vat_cents, rows["Guyane"].gross_cents) == (0, 8_997)
+    assert all("Mandat SEPA manquant" in row.anomalies for row in rows.values())
     with sessions() as session:
         drafts = session.scalars(select(Invoice)).all()
         assert {d.status for d in drafts} == {InvoiceStatus.DRAFT}

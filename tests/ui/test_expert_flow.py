@@ -232,10 +232,15 @@ def test_a_manager_steers_from_the_pilotage_menu(qtbot, workspace, clock) -> Non
     assert set(steering) == {
         "Leads invendus…",
         "Facturation mensuelle…",
+        "Factures et encaissements…",
         "Prospection, contrats et contestations…",
     }
     steering["Prospection, contrats et contestations…"].trigger()
     assert opened == [True]
+    steering["Factures et encaissements…"].trigger()
+    assert win.billing_window is not None and win.billing_window.isVisible()
+    assert win.billing_window.tabs.count() == 4
+    win.refresh()  # a sync refreshes the open billing window too
 
 
 def test_experts_have_no_pilotage_menu(qtbot, window) -> None:  # type: ignore[no-untyped-def]
