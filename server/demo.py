@@ -31,6 +31,7 @@ from app.domain.geography import postcode_places
 from app.persistence.database import make_engine
 from app.persistence.models import Category, ContractPrice, ContractVersion
 from server.bootstrap import stamp_unsequenced
+from server.demo_billing import seed_billing_history
 from server.intake import issue_site_key
 from server.persistence.database import migrate
 
@@ -39,12 +40,17 @@ DEMO_DIR = Path("var/demo")
 
 def prepare(database: Path, leads: int) -> str:
     url = f"sqlite:///{database}"
-    if not database.exists():
+    fresh = not database.exists()
+    if fresh:
         summary = build_demo_workspace(database, leads)
         print(f"Server demo data: {summary.leads} leads in {summary.seconds:.1f} s")
     engine = make_engine(url)
     migrate(engine)
     stamp_unsequenced(engine)
+    if fresh:
+        invoices = seed_billing_history(engine, datetime.now(UTC))
+        stamp_unsequenced(engine)
+        print(f"Demo billing history: {invoices} invoices issued and collected")
     engine.dispose()
     return url
 

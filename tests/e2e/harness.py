@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,11 @@ import httpx
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from app.clock import utc_now
+from app.domain.contracts import ContractStatus
 from app.domain.enums import JourneyEventKind, Role
 from app.persistence.database import make_engine, make_session_factory
-from app.persistence.models import User
+from app.persistence.models import Contract, ContractVersion, Lead, LeadSale, User
 from app.services.auth import hash_password
 from app.services.intake import JourneyInput, LeadSubmission, register_lead
 from app.services.reference_data import install_reference_data
@@ -32,6 +34,7 @@ from server.persistence.database import migrate
 from sync.engine import ServerApi, SyncEngine
 from sync.local_store import LocalStore, apply_engine
 from sync.tracking import ChangeTracker, workstation_clock
+from tests.contract_fixtures import add_provider
 
 ROOT = Path(__file__).resolve().parents[2]
 STAFF = (
@@ -212,6 +215,46 @@ class Workstation:
     def close(self) -> None:
         self.workspace.close()
         self.store.engine.dispose()
+
+
+def seed_month_sales(database_url: str, month: date, providers: int = 6) -> None:
+    """A provider per lead (`providers` of them) with an active contract and one sale in `month`."""
+    engine = make_engine(database_url)
+    with Session(engine) as session, session.begin():
+        leads = list(session.scalars(select(Lead).order_by(Lead.number).limit(providers)))
+        for n, lead in enumerate(leads):
+            provider_id = add_provider(session, f"Client {n}", "75011", utc_now())
+            contract = Contract(provider_id=provider_id, reference=f"E{n}")
+            session.add(contract)
+            session.flush()
+            version = ContractVersion(
+                contract_id=contract.id,
+                number=1,
+                status=ContractStatus.ACTIVE,
+                status_changed_at=utc_now(),
+                starts_on=month,
+                sharing_level=3,
+            )
+            session.add(version)
+            session.flush()
+            session.add(
+                LeadSale(
+                    lead_id=lead.id,
+                    provider_id=provider_id,
+                    contract_id=contract.id,
+                    version_id=version.id,
+                    category_id=lead.category_id,
+                    lead_number=lead.number,
+                    lead_postcode=lead.postcode,
+                    lead_city=lead.city,
+                    sold_at=utc_now().replace(year=month.year, month=month.month, day=15),
+                    price_cents=2500 + n,
+                    sharing_level=3,
+                    rank=1,
+                )
+            )
+    stamp_unsequenced(engine)  # synced like rows the server wrote
+    engine.dispose()
 
 
 def table_dump(engine: Engine, model: type, columns: list[str]) -> list[tuple]:

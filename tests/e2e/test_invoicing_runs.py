@@ -13,58 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import paris_today, utc_now
-from app.domain.contracts import ContractStatus
 from app.persistence.database import make_engine
-from app.persistence.models import Contract, ContractVersion, Invoice, Lead, LeadSale
+from app.persistence.models import Invoice
 from app.services.contract_queries import ContractQueries
 from server.invoicing import issued_numbers
 from sync.engine import ServerRefused
-from tests.contract_fixtures import add_provider
-from tests.e2e.harness import PASSWORD
+from tests.e2e.harness import PASSWORD, seed_month_sales
 
 
 def _last_month() -> tuple[str, date]:
     first = paris_today(utc_now()).replace(day=1)
     previous = (first - timedelta(days=1)).replace(day=1)
     return f"{previous:%Y-%m}", previous
-
-
-def _seed_sales(database_url: str, month: date, providers: int = 6) -> None:
-    engine = make_engine(database_url)
-    with Session(engine) as session, session.begin():
-        leads = list(session.scalars(select(Lead).order_by(Lead.number).limit(providers)))
-        for n, lead in enumerate(leads):
-            provider_id = add_provider(session, f"Client {n}", "75011", utc_now())
-            contract = Contract(provider_id=provider_id, reference=f"E{n}")
-            session.add(contract)
-            session.flush()
-            version = ContractVersion(
-                contract_id=contract.id,
-                number=1,
-                status=ContractStatus.ACTIVE,
-                status_changed_at=utc_now(),
-                starts_on=month,
-                sharing_level=3,
-            )
-            session.add(version)
-            session.flush()
-            session.add(
-                LeadSale(
-                    lead_id=lead.id,
-                    provider_id=provider_id,
-                    contract_id=contract.id,
-                    version_id=version.id,
-                    category_id=lead.category_id,
-                    lead_number=lead.number,
-                    lead_postcode=lead.postcode,
-                    lead_city=lead.city,
-                    sold_at=utc_now().replace(year=month.year, month=month.month, day=15),
-                    price_cents=2500 + n,
-                    sharing_level=3,
-                    rank=1,
-                )
-            )
-    engine.dispose()
 
 
 def _token(server, username: str) -> str:  # type: ignore[no-untyped-def]
@@ -76,7 +36,7 @@ def _token(server, username: str) -> str:  # type: ignore[no-untyped-def]
 
 def test_preview_then_racing_runs_issue_each_invoice_once_without_gaps(server, workstation) -> None:  # type: ignore[no-untyped-def]
     label, month = _last_month()
-    _seed_sales(server.database_url, month)
+    seed_month_sales(server.database_url, month)
     headers = {"Authorization": f"Bearer {_token(server, 'manager1')}"}
     url = f"{server.url}/api/v1/invoicing/runs"
 
