@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -15,11 +16,13 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.billing.journal import journal_csv
+from app.billing.journal import HEADER, journal_csv, journal_rows
 from app.billing.monthly_bill import month_label
 from app.clock import Clock, paris_today
 from app.domain.money import format_euros
@@ -65,21 +68,32 @@ class AccountingExportTab(QWidget):
         top.addStretch(1)
         explain = QLabel(
             "Écritures du mois au format des logiciels comptables (point-virgule, virgule "
-            "décimale) : journal des ventes VE (factures et avoirs émis : 411 client, 706 "
-            "prestations, 44571 TVA collectée) et journal de banque BQ (règlements, prélèvements "
-            "et rejets : 512 banque, 411 client). Le compte auxiliaire du client est son SIREN."
+            "décimale) : journal des ventes VE (factures et avoirs émis : 411000 client, 706000 "
+            "prestations, 445710 TVA collectée) et journal de banque BQ (règlements, "
+            "prélèvements et rejets : 512000 banque, 411000 client). Le compte auxiliaire du "
+            "client est C suivi de son SIREN."
         )
         explain.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(explain)
+        self.entries = QTreeWidget()
+        self.entries.setRootIsDecorated(False)
+        self.entries.setHeaderLabels(list(HEADER))
+        for column, width in enumerate((85, 60, 70, 110, 120, 420, 90)):
+            self.entries.setColumnWidth(column, width)
         layout.addWidget(self.summary)
-        layout.addStretch(1)
+        layout.addWidget(self.entries)
         self.month.currentIndexChanged.connect(lambda _i: self.preview())
         self.preview()
 
     def preview(self) -> None:
         lines = self.queries.journal(self.month.currentData())
+        self.entries.clear()
+        for line in journal_rows(lines):
+            item = QTreeWidgetItem(self.entries, list(line))
+            for column in (6, 7):
+                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
         debit = sum(line.debit_cents for line in lines)
         credit = sum(line.credit_cents for line in lines)
         self.summary.setText(

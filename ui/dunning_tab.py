@@ -52,6 +52,9 @@ class DunningTab(QWidget):
         self.aged.setRootIsDecorated(False)
         self.aged.setHeaderLabels(["Prestataire", *AGE_BUCKETS, "Total"])
         self.aged.setColumnWidth(0, 240)
+        for column in range(1, len(AGE_BUCKETS) + 2):
+            self.aged.setColumnWidth(column, 125)
+        self.aged.header().setStretchLastSection(False)
         self.aged.setMaximumHeight(200)
         self.overdue = QTreeWidget()
         self.overdue.setObjectName("dunning")
@@ -70,7 +73,7 @@ class DunningTab(QWidget):
                 "Suspension le",
             ]
         )
-        for column, width in enumerate((115, 210, 80, 60, 95, 80, 75, 150, 170)):
+        for column, width in enumerate((135, 190, 80, 55, 90, 75, 70, 150, 215)):
             self.overdue.setColumnWidth(column, width)
         self.overdue.currentItemChanged.connect(lambda *_a: self._enable())
         self.remind_button = QPushButton("Enregistrer la relance envoyée")

@@ -122,21 +122,26 @@ def _amount(cents: int) -> str:
     return f"{cents // 100},{cents % 100:02d}"
 
 
+def journal_rows(lines: list[EntryLine]) -> list[tuple[str, ...]]:
+    """The entries as the export writes them, in date, journal and piece order."""
+    return [
+        (
+            f"{line.on:%d/%m/%Y}",
+            line.journal,
+            line.account,
+            line.auxiliary,
+            line.piece,
+            line.label,
+            _amount(line.debit_cents),
+            _amount(line.credit_cents),
+        )
+        for line in sorted(lines, key=lambda x: (x.on, x.journal, x.piece))
+    ]
+
+
 def journal_csv(lines: list[EntryLine]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADER)
-    for line in sorted(lines, key=lambda x: (x.on, x.journal, x.piece)):
-        writer.writerow(
-            (
-                f"{line.on:%d/%m/%Y}",
-                line.journal,
-                line.account,
-                line.auxiliary,
-                line.piece,
-                line.label,
-                _amount(line.debit_cents),
-                _amount(line.credit_cents),
-            )
-        )
+    writer.writerows(journal_rows(lines))
     return out.getvalue()
