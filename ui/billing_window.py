@@ -141,7 +141,7 @@ class BillingWindow(QDialog):
         self.debits = DebitTab(
             queries, service, clock, settings.letterhead, calls.debit_run, settings.dunning
         )
-        self.dunning = DunningTab(queries, service, clock, settings.dunning)
+        self.dunning = DunningTab(queries, service, clock, settings.dunning, settings.letterhead)
         self.export = AccountingExportTab(queries, clock)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.invoices, "Factures")

@@ -3,7 +3,9 @@ penalties and indemnity they owe, and the day their contracts get suspended."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,8 +24,11 @@ from app.billing.ledger import AGE_BUCKETS
 from app.clock import Clock, paris_today
 from app.domain.errors import ActionRefused
 from app.domain.money import format_euros
+from app.reports.pdf_parts import Letterhead
+from app.reports.reminder_pdf import write_reminder_pdf
 from app.services.collection import CollectionService
 from app.services.collection_queries import CollectionQueries, DunningRow
+from ui.pdf_viewer import PdfViewer
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
 LATE = Qt.GlobalColor.darkRed
@@ -40,9 +45,11 @@ class DunningTab(QWidget):
         service: CollectionService,
         clock: Clock,
         policy: DunningPolicy,
+        letterhead: Letterhead,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.letterhead = letterhead
         self.queries = queries
         self.service = service
         self.clock = clock
@@ -76,7 +83,7 @@ class DunningTab(QWidget):
         for column, width in enumerate((135, 190, 80, 55, 90, 75, 70, 150, 215)):
             self.overdue.setColumnWidth(column, width)
         self.overdue.currentItemChanged.connect(lambda *_a: self._enable())
-        self.remind_button = QPushButton("Enregistrer la relance envoyée")
+        self.remind_button = QPushButton("Relancer")
         self.remind_button.clicked.connect(lambda: self.record_reminder())
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -163,17 +170,29 @@ class DunningTab(QWidget):
         self.remind_button.setEnabled(row is not None and row.status.next_level is not None)
         if row is not None and row.status.next_level is not None:
             self.remind_button.setText(
-                f"Enregistrer la relance envoyée ({LEVEL_LABELS[row.status.next_level].lower()})"
+                f"Relancer : {LEVEL_LABELS[row.status.next_level].lower()} (lettre PDF)"
             )
 
-    def record_reminder(self) -> int | None:
+    def record_reminder(self) -> PdfViewer | None:
+        """Record the next reminder as sent today and show its letter, to print or send."""
         row = self.selected()
         if row is None:
             return None
         try:
-            level, _id = self.service.record_reminder(row.receivable.invoice_id)
+            level, reminder_id = self.service.record_reminder(row.receivable.invoice_id)
         except ActionRefused as refused:
             QMessageBox.warning(self, "Relance", refused.message)
             return None
         self.refresh()
-        return level
+        letter = self.queries.reminder_letter(reminder_id, self.policy)
+        with tempfile.TemporaryDirectory() as folder:
+            pdf = write_reminder_pdf(letter, self.letterhead, Path(folder) / "r.pdf").read_bytes()
+        number = row.receivable.number
+        viewer = PdfViewer(
+            f"{LEVEL_LABELS[level]} — facture {number}",
+            pdf,
+            f"relance-{level}-{number}.pdf",
+            self,
+        )
+        viewer.show()
+        return viewer

@@ -196,7 +196,13 @@ class InvoiceListTab(QWidget):
         if row is None:
             return None
         kind = "Avoir" if row.is_credit_note else "Facture"
-        viewer = PdfViewer(f"{kind} {row.number}", self._pdf(row), f"{row.number}.pdf", self)
+        viewer = PdfViewer(
+            f"{kind} {row.number}",
+            self._pdf(row),
+            f"{row.number}.pdf",
+            self,
+            save_label="Enregistrer le PDF (Factur-X)…",
+        )
         viewer.show()
         return viewer
 

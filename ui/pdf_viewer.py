@@ -49,7 +49,12 @@ def render_pages(pdf: bytes, scale: float) -> list[QImage]:
 
 class PdfViewer(QDialog):
     def __init__(
-        self, title: str, pdf: bytes, file_name: str, parent: QWidget | None = None
+        self,
+        title: str,
+        pdf: bytes,
+        file_name: str,
+        parent: QWidget | None = None,
+        save_label: str = "Enregistrer le PDF…",
     ) -> None:
         super().__init__(parent)
         self.pdf = pdf
@@ -72,7 +77,7 @@ class PdfViewer(QDialog):
         larger = QPushButton("+")
         larger.setToolTip("Agrandir")
         larger.clicked.connect(lambda: self.set_zoom(self.zoom + 1))
-        save = QPushButton("Enregistrer le PDF (Factur-X)…")
+        save = QPushButton(save_label)
         save.clicked.connect(lambda: self.save())
         close = QPushButton("Fermer")
         close.clicked.connect(self.accept)

@@ -18,7 +18,14 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from app.billing.dunning import RECOVERY_INDEMNITY_CENTS
 from app.billing.invoices import InvoiceKind
-from app.reports.pdf_parts import CONTENT_WIDTH, Letterhead, a4_document, pdf_euros, pdf_text
+from app.reports.pdf_parts import (
+    CONTENT_WIDTH,
+    Letterhead,
+    a4_document,
+    grouped_iban,
+    pdf_euros,
+    pdf_text,
+)
 
 BLUE = colors.HexColor("#1f4e79")
 
@@ -61,10 +68,6 @@ class InvoiceDocument:
     gross_cents: int
     # The pre-notification of a direct debit (date, account, mandate), when one will be made.
     debit_notice: str | None = None
-
-
-def _grouped(iban: str) -> str:
-    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
 def _day(value: date) -> str:
@@ -180,7 +183,7 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
     elif letterhead.bank_iban and document.kind == InvoiceKind.INVOICE:
         legal.insert(
             1,
-            f"Règlement par virement : IBAN {_grouped(letterhead.bank_iban)}, "
+            f"Règlement par virement : IBAN {grouped_iban(letterhead.bank_iban)}, "
             f"BIC {letterhead.bank_bic}, en rappelant le numéro de facture.",
         )
     if document.vat_mention:

@@ -77,3 +77,8 @@ def pdf_euros(cents: int, with_cents: bool = False) -> str:
 
 def pdf_percent(value: float) -> str:
     return pdf_text(format_percent(value, locale="fr_FR"))
+
+
+def grouped_iban(iban: str) -> str:
+    """An IBAN as people read it: groups of four characters."""
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))

@@ -29,6 +29,7 @@ from app.persistence.models import (
     Provider,
     SepaMandate,
 )
+from app.reports.reminder_pdf import ReminderLetter
 from app.services.receivables import Receivable, receivables
 
 
@@ -422,6 +423,31 @@ class CollectionQueries:
                 )
             ]
             return BatchFile(batch.message_id, batch.collection_date, lines)
+
+    def reminder_letter(self, reminder_id: uuid.UUID, policy: DunningPolicy) -> ReminderLetter:
+        """The letter of a recorded reminder, with the amounts it claimed when it was sent."""
+        with self.sessions() as session:
+            reminder = session.get(PaymentReminder, reminder_id)
+            if reminder is None:
+                raise LookupError(f"no reminder {reminder_id}")
+            invoice = session.get(Invoice, reminder.invoice_id)
+            assert invoice is not None and invoice.number and invoice.issue_date
+            assert invoice.due_date is not None
+            return ReminderLetter(
+                level=reminder.level,
+                sent_on=reminder.sent_on,
+                invoice_number=invoice.number,
+                issue_date=invoice.issue_date,
+                due_date=invoice.due_date,
+                buyer_name=invoice.buyer_name,
+                buyer_address=invoice.buyer_address,
+                gross_cents=invoice.gross_cents,
+                open_cents=reminder.open_cents,
+                penalty_cents=reminder.penalty_cents,
+                indemnity_cents=reminder.indemnity_cents,
+                penalty_percent=policy.late_penalty_percent,
+                suspend_after_days=policy.suspend_after_days,
+            )
 
     def journal(self, month: date) -> list[EntryLine]:
         """The month's entries: invoices and credit notes issued, payments and rejects."""

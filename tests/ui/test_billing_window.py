@@ -5,12 +5,14 @@ accounting export."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import facturx
 import pytest
+from pypdf import PdfReader
 from PySide6.QtWidgets import QMessageBox
 
 from app.billing.ledger import PaymentKind
@@ -188,8 +190,21 @@ def test_a_rejected_debit_moves_the_invoice_into_dunning(  # type: ignore[no-unt
     assert dunning.aged.topLevelItem(0).text(1).startswith("240,00")  # not yet due
     dunning.overdue.setCurrentItem(row)
     assert "relance amiable" in dunning.remind_button.text()
-    assert dunning.record_reminder() == 1
+    letter = dunning.record_reminder()
+    assert letter is not None and letter.windowTitle() == "Relance amiable — facture F2026-000001"
     assert "Relance amiable" in dunning.overdue.topLevelItem(0).text(7)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(letter.pdf)).pages)
+    for expected in ("F2026-000001", "120,00", "Indemnité forfaitaire", "40,00", "L441-10"):
+        assert expected in text.replace("\xa0", " "), expected
+    dunning.overdue.setCurrentItem(dunning.overdue.topLevelItem(0))
+    final = None
+    for _ in range(2):
+        dunning.overdue.setCurrentItem(dunning.overdue.topLevelItem(0))
+        final = dunning.record_reminder()
+    assert final is not None and "Mise en demeure" in "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(final.pdf)).pages
+    )
+    assert not dunning.remind_button.isEnabled() or dunning.selected() is None
 
 
 def test_the_accounting_export_balances(qtbot, workspace, rep, clock, books, tmp_path) -> None:  # type: ignore[no-untyped-def]
