@@ -30,7 +30,7 @@ from app.billing.sepa import (
 )
 from app.clock import paris_today
 from app.persistence.models import DebitBatch, Invoice, Payment, PaymentReminder, SepaMandate
-from app.services.receivables import receivables
+from app.services.receivables import Receivable, receivables
 from server.changes import ChangedRows, server_edit, server_stamp
 from server.sequence import stamp_changes
 
@@ -56,17 +56,26 @@ class DebitRun:
     skipped: list[Skipped]
 
 
+# Bound parameters per statement stay well under every database's limit (PostgreSQL: 65,535).
+CHUNK = 1000
+
+
+def _chunks(ids: list[uuid.UUID]) -> list[list[uuid.UUID]]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
 def _mandates_by_provider(
     session: Session, provider_ids: set[uuid.UUID]
 ) -> dict[uuid.UUID, list[SepaMandate]]:
     mandates: dict[uuid.UUID, list[SepaMandate]] = {}
-    for mandate in session.scalars(
-        select(SepaMandate)
-        .where(SepaMandate.provider_id.in_(provider_ids), SepaMandate.deleted.is_(False))
-        .order_by(SepaMandate.id)
-        .with_for_update()
-    ):
-        mandates.setdefault(mandate.provider_id, []).append(mandate)
+    for chunk in _chunks(sorted(provider_ids)):
+        for mandate in session.scalars(
+            select(SepaMandate)
+            .where(SepaMandate.provider_id.in_(chunk), SepaMandate.deleted.is_(False))
+            .order_by(SepaMandate.id)
+            .with_for_update()
+        ):
+            mandates.setdefault(mandate.provider_id, []).append(mandate)
     for found in mandates.values():
         found.sort(key=lambda m: m.signed_on, reverse=True)
     return mandates
@@ -89,33 +98,41 @@ def debit_run(
             f"choisissez par exemple le {next_settlement_day(collection_date):%d/%m/%Y}."
         )
     changed = ChangedRows(session, server_stamp(now))
-    due_ids = list(
-        session.scalars(
-            select(Invoice.id)
-            .where(
-                Invoice.kind == InvoiceKind.INVOICE,
-                Invoice.status == InvoiceStatus.ISSUED,
-                Invoice.due_date <= collection_date,
-            )
-            .order_by(Invoice.id)
-            .with_for_update()
-        )
+    # What looks open, then locked (id order), then read again: a run that committed meanwhile
+    # has paid them by its debits.
+    looks_open = sorted(
+        r.invoice_id
+        for r in receivables(session, Invoice.due_date <= collection_date, open_only=True)
     )
-    due = receivables(session, Invoice.id.in_(due_ids), open_only=True) if due_ids else []
-    rejected = set(
-        session.scalars(
-            select(Payment.invoice_id).where(
-                Payment.kind == PaymentKind.REJECT, Payment.invoice_id.in_(due_ids)
+    due: list[Receivable] = []
+    for chunk in _chunks(looks_open):
+        locked = list(
+            session.scalars(
+                select(Invoice.id)
+                .where(Invoice.id.in_(chunk))
+                .order_by(Invoice.id)
+                .with_for_update()
             )
         )
-    )
-    debits_so_far = dict(
-        session.execute(
-            select(Payment.invoice_id, func.count())
-            .where(Payment.kind == PaymentKind.DIRECT_DEBIT, Payment.invoice_id.in_(due_ids))
-            .group_by(Payment.invoice_id)
-        ).all()
-    )
+        due += receivables(session, Invoice.id.in_(locked), open_only=True)
+    due.sort(key=lambda r: (r.due_date, r.number))
+    rejected: set[uuid.UUID] = set()
+    debits_so_far: dict[uuid.UUID, int] = {}
+    for chunk in _chunks([r.invoice_id for r in due]):
+        rejected.update(
+            session.scalars(
+                select(Payment.invoice_id).where(
+                    Payment.kind == PaymentKind.REJECT, Payment.invoice_id.in_(chunk)
+                )
+            )
+        )
+        debits_so_far.update(
+            session.execute(
+                select(Payment.invoice_id, func.count())
+                .where(Payment.kind == PaymentKind.DIRECT_DEBIT, Payment.invoice_id.in_(chunk))
+                .group_by(Payment.invoice_id)
+            ).all()
+        )
     mandates = _mandates_by_provider(session, {r.provider_id for r in due})
     batch_id = uuid.uuid4()
     message_id = f"PRLV-{collection_date:%Y%m%d}-{batch_id.hex[:12].upper()}"

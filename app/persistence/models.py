@@ -569,6 +569,9 @@ class Invoice(SyncedRow, Base):
         UniqueConstraint("number", name="uq_invoices_number"),
         UniqueConstraint("monthly_key", name="uq_invoices_monthly_key"),
         Index("ix_invoices_provider", "provider_id", "period_start"),
+        # What remains due reads credit notes by the invoice they correct; dunning by due date.
+        Index("ix_invoices_corrects", "corrects_invoice_id"),
+        Index("ix_invoices_due", "due_date"),
     )
 
     provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"))

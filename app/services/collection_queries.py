@@ -173,9 +173,10 @@ class CollectionQueries:
                 session,
                 *conditions,
                 open_only=wanted.state in (InvoiceState.OPEN, InvoiceState.OVERDUE),
+                settled_only=wanted.state == InvoiceState.PAID,
+                newest_first=True,
+                limit=limit,
             )
-            if wanted.state == InvoiceState.PAID:
-                found = [r for r in found if r.open_cents <= 0]
             rows = [
                 InvoiceListRow(
                     r.invoice_id,
@@ -206,11 +207,14 @@ class CollectionQueries:
                         0,
                     )
                     for n in session.scalars(
-                        select(Invoice).where(
+                        select(Invoice)
+                        .where(
                             Invoice.kind == InvoiceKind.CREDIT_NOTE,
                             Invoice.status == InvoiceStatus.ISSUED,
                             *conditions,
                         )
+                        .order_by(Invoice.sequence.desc())
+                        .limit(limit)
                     )
                 ]
         rows.sort(key=lambda r: r.number, reverse=True)
@@ -220,18 +224,18 @@ class CollectionQueries:
         """Overdue invoices, the most late first, with their reminders and what they owe."""
         with self.sessions() as session:
             overdue = receivables(session, Invoice.due_date < today, open_only=True)
-            ids = [r.invoice_id for r in overdue]
+            past_due = select(Invoice.id).where(Invoice.due_date < today)
             sent: dict[uuid.UUID, list[tuple[int, date]]] = {}
             for invoice_id, level, sent_on in session.execute(
                 select(
                     PaymentReminder.invoice_id, PaymentReminder.level, PaymentReminder.sent_on
-                ).where(PaymentReminder.invoice_id.in_(ids))
+                ).where(PaymentReminder.invoice_id.in_(past_due))
             ):
                 sent.setdefault(invoice_id, []).append((level, sent_on))
             rejected = set(
                 session.scalars(
                     select(Payment.invoice_id).where(
-                        Payment.kind == PaymentKind.REJECT, Payment.invoice_id.in_(ids)
+                        Payment.kind == PaymentKind.REJECT, Payment.invoice_id.in_(past_due)
                     )
                 )
             )

@@ -68,6 +68,9 @@ def main() -> None:
     from tests.bench.dispatch_bench import run as dispatch_figures
 
     print_rows("Dispatch of released leads to contracts", dispatch_figures(WORKSPACE))
+    from tests.bench.collection_bench import run as collection_figures
+
+    print_rows("Invoicing and collection (medians of 5)", collection_figures(WORKSPACE))
 
 
 def print_rows(title: str, rows: list[tuple[str, str, str]]) -> None:

@@ -127,6 +127,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_payments_provider', ['provider_id', 'received_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_server_seq'), ['server_seq'], unique=False)
 
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.create_index('ix_invoices_corrects', ['corrects_invoice_id'], unique=False)
+        batch_op.create_index('ix_invoices_due', ['due_date'], unique=False)
+
     with op.batch_alter_table('contract_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cause', sa.String(length=12), nullable=True))
         batch_op.alter_column('requested_by_id',
@@ -143,6 +147,10 @@ def downgrade() -> None:
                existing_type=sa.Uuid(),
                nullable=False)
         batch_op.drop_column('cause')
+
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_index('ix_invoices_due')
+        batch_op.drop_index('ix_invoices_corrects')
 
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payments_server_seq'))
