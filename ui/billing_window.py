@@ -10,10 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTabWidget,
     QTreeWidget,
@@ -32,6 +30,7 @@ from app.services.collection_queries import CollectionQueries
 from app.settings import Settings
 from app.workspace import Workspace
 from ui.debit_tab import DebitRun, DebitTab
+from ui.dialog_parts import save_file
 from ui.dunning_tab import DunningTab
 from ui.invoice_list_tab import CreditNote, InvoiceListTab, recent_months
 from ui.invoice_run_dialog import InvoiceRun
@@ -104,20 +103,15 @@ class AccountingExportTab(QWidget):
 
     def export(self, path: Path | None = None) -> Path | None:
         month = self.month.currentData()
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, "Exporter le journal", f"journal-{month:%Y-%m}.csv", "CSV (*.csv)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
-        try:
+        return save_file(
+            self,
+            "Exporter le journal",
+            f"journal-{month:%Y-%m}.csv",
+            "CSV (*.csv)",
             # UTF-8 with a BOM: what spreadsheet and accounting software read accents from.
-            path.write_text(journal_csv(self.queries.journal(month)), encoding="utf-8-sig")
-        except OSError as exc:
-            QMessageBox.warning(self, "Export", f"Impossible d'écrire le fichier : {exc}")
-            return None
-        return path
+            lambda: journal_csv(self.queries.journal(month)).encode("utf-8-sig"),
+            path,
+        )
 
 
 class BillingWindow(QDialog):

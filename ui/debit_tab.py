@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -37,6 +36,7 @@ from app.reports.pdf_parts import Letterhead
 from app.services.collection import CollectionService
 from app.services.collection_queries import CollectionQueries, DebitRow
 from ui.collection_dialogs import RejectDialog, date_edit, edited_date
+from ui.dialog_parts import save_file
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
 DebitRun = Callable[[str], Awaitable[dict[str, Any]]]
@@ -225,19 +225,14 @@ class DebitTab(QWidget):
         except DebitFileRefused as refused:
             QMessageBox.warning(self, "Fichier de prélèvement", str(refused))
             return None
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, "Enregistrer le fichier de prélèvement", f"{message_id}.xml", "XML (*.xml)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
-        try:
-            path.write_bytes(xml)
-        except OSError as exc:
-            QMessageBox.warning(self, "Fichier", f"Impossible d'écrire le fichier : {exc}")
-            return None
-        return path
+        return save_file(
+            self,
+            "Enregistrer le fichier de prélèvement",
+            f"{message_id}.xml",
+            "XML (*.xml)",
+            lambda: xml,
+            path,
+        )
 
     def save_batch_file(self, path: Path | None = None) -> Path | None:
         item = self.batches.currentItem()

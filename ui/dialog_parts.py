@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QWidget,
+)
 
 ERROR_COLOUR = "#b00020"
 
@@ -29,3 +37,26 @@ def dialog_buttons(
     buttons.accepted.connect(on_accept)
     buttons.rejected.connect(dialog.reject)
     return buttons
+
+
+def save_file(
+    parent: QWidget,
+    title: str,
+    suggested_name: str,
+    file_filter: str,
+    content: Callable[[], bytes],
+    path: Path | None = None,
+) -> Path | None:
+    """Ask where to save (unless `path` is given), write the file, say so if it cannot be
+    written. Returns the path written, or None."""
+    if path is None:
+        chosen, _ = QFileDialog.getSaveFileName(parent, title, suggested_name, file_filter)
+        if not chosen:
+            return None
+        path = Path(chosen)
+    try:
+        path.write_bytes(content())
+    except OSError as exc:
+        QMessageBox.warning(parent, title, f"Impossible d'écrire le fichier : {exc}")
+        return None
+    return path

@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -40,6 +39,7 @@ from app.services.collection_queries import (
 )
 from app.services.invoice_queries import facturx_invoice
 from ui.collection_dialogs import PaymentDialog, StatementDialog
+from ui.dialog_parts import save_file
 from ui.pdf_viewer import PdfViewer
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
@@ -210,19 +210,14 @@ class InvoiceListTab(QWidget):
         row = self.selected()
         if row is None:
             return None
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, "Enregistrer le Factur-X", f"{row.number}.pdf", "PDF (*.pdf)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
-        try:
-            path.write_bytes(self._pdf(row))
-        except OSError as exc:
-            QMessageBox.warning(self, "Factur-X", f"Impossible d'écrire le fichier : {exc}")
-            return None
-        return path
+        return save_file(
+            self,
+            "Enregistrer le Factur-X",
+            f"{row.number}.pdf",
+            "PDF (*.pdf)",
+            lambda: self._pdf(row),
+            path,
+        )
 
     def record_payment(self) -> PaymentDialog | None:
         row = self.selected()

@@ -12,15 +12,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
+
+from ui.dialog_parts import save_file
 
 ZOOMS = (0.75, 1.0, 1.25, 1.5, 2.0)
 
@@ -107,16 +107,6 @@ class PdfViewer(QDialog):
         self.page_count.setText(f"{len(images)} page(s) · {int(ZOOMS[self.zoom] * 100)} %")
 
     def save(self, path: Path | None = None) -> Path | None:
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, "Enregistrer le PDF", self.file_name, "PDF (*.pdf)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
-        try:
-            path.write_bytes(self.pdf)
-        except OSError as exc:
-            QMessageBox.warning(self, "PDF", f"Impossible d'écrire le fichier : {exc}")
-            return None
-        return path
+        return save_file(
+            self, "Enregistrer le PDF", self.file_name, "PDF (*.pdf)", lambda: self.pdf, path
+        )

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -41,7 +40,7 @@ from app.services.contract_queries import ContractQueries, ProviderMonth
 from app.services.disputes import DisputeService
 from app.services.invoice_queries import facturx_invoice
 from app.settings import Settings
-from ui.dialog_parts import dialog_buttons, error_line
+from ui.dialog_parts import dialog_buttons, error_line, save_file
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -211,21 +210,14 @@ class ProviderAccount(QWidget):
         item = self.invoices.currentItem()
         if item is None:
             return None
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, "Enregistrer la facture", f"{item.text(0)}.pdf", "PDF (*.pdf)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
-        try:
-            path.write_bytes(
-                facturx_invoice(self.queries.sessions, item.data(0, ID_ROLE), self.letterhead)
-            )
-            return path
-        except OSError as exc:
-            QMessageBox.warning(self, "PDF", f"Impossible d'écrire le fichier : {exc}")
-            return None
+        return save_file(
+            self,
+            "Enregistrer la facture",
+            f"{item.text(0)}.pdf",
+            "PDF (*.pdf)",
+            lambda: facturx_invoice(self.queries.sessions, item.data(0, ID_ROLE), self.letterhead),
+            path,
+        )
 
     def file_dispute(self, reason: DisputeReason | None = None, comment: str = "") -> bool:
         item = self.sales.currentItem()
