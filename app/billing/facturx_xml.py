@@ -72,6 +72,7 @@ def _split_address(text: str) -> tuple[str, str, str]:
 def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
     # A credit note (381) states its amounts as positive: the type code carries the sign.
     flip = -1 if document.kind == "credit_note" else 1
+    credit_note = flip == -1
     root = etree.Element(f"{{{NS['rsm']}}}CrossIndustryInvoice", nsmap=NS)
     context = _el(root, "rsm:ExchangedDocumentContext")
     _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931)
@@ -130,7 +131,22 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
 
     _el(transaction, "ram:ApplicableHeaderTradeDelivery")
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
+    debit = document.debit if not credit_note else None
+    if debit is not None and seller.sepa_creditor_id:
+        _el(settlement, "ram:CreditorReferenceID", seller.sepa_creditor_id)  # BT-90
+    _el(settlement, "ram:PaymentReference", document.number)  # BT-83
     _el(settlement, "ram:InvoiceCurrencyCode", "EUR")
+    if debit is not None:  # BG-16: SEPA direct debit (59), from the debtor's account (BT-91)
+        means = _el(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+        _el(means, "ram:TypeCode", "59")
+        _el(_el(means, "ram:PayerPartyDebtorFinancialAccount"), "ram:IBANID", debit.iban)
+    elif seller.bank_iban and not credit_note:  # SEPA credit transfer (58) to us (BT-84, 86)
+        means = _el(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+        _el(means, "ram:TypeCode", "58")
+        _el(_el(means, "ram:PayeePartyCreditorFinancialAccount"), "ram:IBANID", seller.bank_iban)
+        if seller.bank_bic:
+            institution = _el(means, "ram:PayeeSpecifiedCreditorFinancialInstitution")
+            _el(institution, "ram:BICID", seller.bank_bic)
     for rate in document.by_rate:
         tax = _el(settlement, "ram:ApplicableTradeTax")
         _el(tax, "ram:CalculatedAmount", _amount(flip * rate.vat_cents))
@@ -146,6 +162,8 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
     _date(period, "ram:EndDateTime", document.period_end)
     terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
     _date(terms, "ram:DueDateDateTime", document.due_date)
+    if debit is not None:
+        _el(terms, "ram:DirectDebitMandateID", debit.rum)  # BT-89
     summation = _el(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
     lines_total = sum(li.amount_cents for li in document.lines)
     _el(summation, "ram:LineTotalAmount", _amount(flip * lines_total))

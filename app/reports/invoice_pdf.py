@@ -47,6 +47,22 @@ class VatLine:
 
 
 @dataclass(frozen=True)
+class DirectDebit:
+    """How a mandate will collect the invoice: the invoice is the debit's pre-notification."""
+
+    on: date
+    rum: str
+    iban: str
+
+    @property
+    def notice(self) -> str:
+        return (
+            f"Cette facture sera prélevée à partir du {self.on:%d/%m/%Y} sur le compte "
+            f"IBAN se terminant par {self.iban[-4:]} (mandat SEPA {self.rum})."
+        )
+
+
+@dataclass(frozen=True)
 class InvoiceDocument:
     id: uuid.UUID
     kind: InvoiceKind
@@ -66,8 +82,8 @@ class InvoiceDocument:
     net_cents: int
     vat_cents: int
     gross_cents: int
-    # The pre-notification of a direct debit (date, account, mandate), when one will be made.
-    debit_notice: str | None = None
+    # The direct debit that will collect it, when a mandate will.
+    debit: DirectDebit | None = None
 
 
 def _day(value: date) -> str:
@@ -178,8 +194,8 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
         f"de {pdf_euros(RECOVERY_INDEMNITY_CENTS)} "
         "(articles L441-10 et D441-5 du code de commerce).",
     ]
-    if document.debit_notice:
-        legal.insert(0, document.debit_notice)
+    if document.debit is not None:
+        legal.insert(0, document.debit.notice)
     elif letterhead.bank_iban and document.kind == InvoiceKind.INVOICE:
         legal.insert(
             1,

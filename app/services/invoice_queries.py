@@ -17,7 +17,13 @@ from app.billing.invoices import InvoiceKind
 from app.billing.sepa import MandateKind, earliest_collection, mandate_usable
 from app.billing.vat import vat_mention
 from app.persistence.models import Invoice, InvoiceLine, SepaMandate
-from app.reports.invoice_pdf import DocumentLine, InvoiceDocument, VatLine, write_invoice_pdf
+from app.reports.invoice_pdf import (
+    DirectDebit,
+    DocumentLine,
+    InvoiceDocument,
+    VatLine,
+    write_invoice_pdf,
+)
 from app.reports.pdf_parts import Letterhead
 
 
@@ -52,9 +58,9 @@ def invoice_document(
             else None
         )
         following = (invoice.period_start + timedelta(days=32)).replace(day=1)
-        notice = None
+        debit = None
         if invoice.kind == InvoiceKind.INVOICE and invoice.gross_cents > 0:
-            notice = _debit_notice(session, invoice, prenotice_days)
+            debit = _direct_debit(session, invoice, prenotice_days)
         return InvoiceDocument(
             id=invoice.id,
             kind=InvoiceKind(invoice.kind),
@@ -77,12 +83,12 @@ def invoice_document(
             net_cents=invoice.net_cents,
             vat_cents=invoice.vat_cents,
             gross_cents=invoice.gross_cents,
-            debit_notice=notice,
+            debit=debit,
         )
 
 
-def _debit_notice(session: Session, invoice: Invoice, prenotice_days: int) -> str | None:
-    """The invoice is the debit's pre-notification when a mandate will collect it."""
+def _direct_debit(session: Session, invoice: Invoice, prenotice_days: int) -> DirectDebit | None:
+    """The mandate that will collect the invoice, and from when."""
     assert invoice.issue_date is not None and invoice.due_date is not None
     on = earliest_collection(invoice.issue_date, invoice.due_date, prenotice_days)
     for mandate in session.scalars(
@@ -92,10 +98,7 @@ def _debit_notice(session: Session, invoice: Invoice, prenotice_days: int) -> st
     ):
         kind = MandateKind(mandate.kind)
         if mandate_usable(kind, mandate.signed_on, mandate.revoked_on, None, on) is None:
-            return (
-                f"Cette facture sera prélevée à partir du {on:%d/%m/%Y} sur le compte "
-                f"IBAN se terminant par {mandate.iban[-4:]} (mandat SEPA {mandate.rum})."
-            )
+            return DirectDebit(on, mandate.rum, mandate.iban)
     return None
 
 

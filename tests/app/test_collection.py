@@ -4,6 +4,7 @@ with penalties and the 40 EUR indemnity, and the accounting journal."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -313,3 +314,29 @@ def test_mandates_are_recorded_once_per_rum(books, provider) -> None:  # type: i
     assert row.problem == "mandat révoqué"
     assert queries.providers_without_mandate([provider], TODAY) == {provider}
     assert isinstance(row.id, uuid.UUID)
+
+
+def test_an_invoice_a_mandate_will_collect_announces_the_debit(books, provider, workspace) -> None:  # type: ignore[no-untyped-def]
+    import facturx
+    from pypdf import PdfReader
+
+    from app.services.invoice_queries import facturx_invoice
+    from app.settings import Settings
+
+    service, _queries, _old, new = books
+    letterhead = Settings().letterhead
+    _name, xml = facturx.get_xml_from_pdf(
+        facturx_invoice(workspace.sessions, new, letterhead), check_xsd=True
+    )
+    assert b"<ram:TypeCode>58</ram:TypeCode>" in xml  # no mandate yet: a transfer to us
+    assert letterhead.bank_iban.encode() in xml
+    service.add_mandate(provider, _mandate(signed_on=date(2026, 10, 1)))
+    pdf = facturx_invoice(workspace.sessions, new, letterhead)
+    _name, xml = facturx.get_xml_from_pdf(pdf, check_xsd=True)
+    assert b"<ram:TypeCode>59</ram:TypeCode>" in xml
+    assert b"<ram:DirectDebitMandateID>RUM-0001</ram:DirectDebitMandateID>" in xml
+    assert b"<ram:CreditorReferenceID>FR12ZZZ123456</ram:CreditorReferenceID>" in xml
+    assert b"<ram:IBANID>FR7630004000031234567890143</ram:IBANID>" in xml
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    # Issued 2 November, due 2 December: collected from the due date, the notice having run.
+    assert "prélevée à partir du 02/12/2026" in text and "RUM-0001" in text
