@@ -7,9 +7,9 @@ requests). Sales reps receive every provider with its contacts, categories, zone
 and audit (duplicate detection on import must see the whole market, and a rep must see that a
 prospect is already someone else's), their own saved searches, every contract with its
 versions, requests and disputes, the lead sales and the credits, the invoices and what
-collects them (mandates, debit batches, payments, reminders), which they also record; leads
-stay on the server
-(the demand simulation asks the server for its counts), and so does the unsold list.
+collects them (mandates, debit batches, payments, reminders), which they also record. Leads
+stay on the server (the demand simulation asks the server for its counts), and so does the
+unsold list.
 Managers and admins receive everything. A changed row outside a user's scope is sent as a *remove*.
 """
 
