@@ -84,6 +84,8 @@ class LeadIds(BaseModel):
 
 class CreditNoteIn(BaseModel):
     reason: str = Field(min_length=3, max_length=200)
+    # None: the whole invoice; else a partial credit note of this amount excl. VAT.
+    net_cents: int | None = Field(default=None, gt=0)
 
 
 class DebitRunIn(BaseModel):
@@ -439,7 +441,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             raise HTTPException(403, "Réservé aux managers et administrateurs.")
         try:
             note = write(
-                lambda s: invoicing.issue_credit_note(s, invoice_id, body.reason, utc_now()),
+                lambda s: invoicing.issue_credit_note(
+                    s, invoice_id, body.reason, utc_now(), body.net_cents
+                ),
                 "dispatch",
             )
         except invoicing.CreditNoteRefused as refused:

@@ -16,17 +16,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.billing.invoice_maths import totals
+from app.billing.invoice_maths import LineKind, totals, vat_amount
 from app.billing.invoices import InvoiceKind, InvoiceStatus, invoice_number, monthly_key
 from app.billing.monthly_bill import MonthlyBill, OpenCredit, Package, SoldLead, monthly_bill
 from app.billing.sepa import MandateKind, mandate_usable
 from app.billing.vat import VatRate, vat_rate_for
 from app.clock import month_bounds, paris_today
 from app.domain.contracts import ContractStatus
+from app.domain.money import format_euros
 from app.persistence.models import (
     Category,
     Contract,
@@ -334,14 +336,22 @@ class CreditNoteRefused(Exception):
 
 
 def issue_credit_note(
-    session: Session, invoice_id: uuid.UUID, reason: str, now: datetime
+    session: Session,
+    invoice_id: uuid.UUID,
+    reason: str,
+    now: datetime,
+    net_cents: int | None = None,
 ) -> Invoice:
-    """Cancel an issued invoice with a credit note of the same lines, negated.
+    """A credit note on an issued invoice: all of it (`net_cents` None), or part of it.
 
-    The invoice itself is never edited (DOMAIN_RULES): the credit note refers to it, takes the
-    next number of the same gapless sequence, and frees the credits the invoice had used so
-    that the corrected invoice (or the next one) takes them again.
+    The invoice itself is never edited (DOMAIN_RULES): the credit note refers to it and takes
+    the next number of the same gapless sequence. Cancelling all of it gives its lines back
+    negated, frees the dispute credits it used and lets the month be invoiced again. A partial
+    credit note is one line of `net_cents` excl. VAT at the invoice's rate; the notes on an
+    invoice never credit more than it was.
     """
+    if net_cents is not None:
+        return _partial_credit_note(session, invoice_id, reason, now, net_cents)
     changed = ChangedRows(session, server_stamp(now))
     invoice = session.scalars(
         select(Invoice).where(Invoice.id == invoice_id).with_for_update()
@@ -351,7 +361,9 @@ def issue_credit_note(
     if invoice.kind != InvoiceKind.INVOICE:
         raise CreditNoteRefused("Un avoir ne s'annule pas par un autre avoir.")
     if session.scalar(select(Invoice.id).where(Invoice.corrects_invoice_id == invoice.id)):
-        raise CreditNoteRefused("Cette facture a déjà un avoir.")
+        raise CreditNoteRefused(
+            "Cette facture a déjà un avoir : un autre avoir ne peut être que partiel."
+        )
     today = paris_today(now)
     sequence = take_numbers(session, "invoice_number", 1)
     note = Invoice(
@@ -401,4 +413,79 @@ def issue_credit_note(
     # The month may be invoiced again: the monthly key moves off the cancelled invoice.
     server_edit(invoice, {"monthly_key": None}, now, None)
     stamp_changes(session, changed.rows + [invoice])
+    return note
+
+
+def _partial_credit_note(
+    session: Session, invoice_id: uuid.UUID, reason: str, now: datetime, net_cents: int
+) -> Invoice:
+    changed = ChangedRows(session, server_stamp(now))
+    invoice = session.scalars(
+        select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+    ).one_or_none()
+    if invoice is None or invoice.status != InvoiceStatus.ISSUED:
+        raise CreditNoteRefused("Seule une facture émise peut recevoir un avoir.")
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise CreditNoteRefused("Un avoir ne reçoit pas d'avoir.")
+    if net_cents <= 0:
+        raise CreditNoteRefused("Le montant de l'avoir doit être positif.")
+    rates = set(
+        session.scalars(
+            select(InvoiceLine.vat_percent).where(
+                InvoiceLine.invoice_id == invoice.id, InvoiceLine.deleted.is_(False)
+            )
+        )
+    )
+    if len(rates) > 1:
+        raise CreditNoteRefused("Facture à plusieurs taux de TVA : annulez-la en totalité.")
+    percent = Decimal(rates.pop()) if rates else Decimal(0)
+    already = -(
+        session.scalar(
+            select(func.coalesce(func.sum(Invoice.net_cents), 0)).where(
+                Invoice.corrects_invoice_id == invoice.id
+            )
+        )
+        or 0
+    )
+    if already + net_cents > invoice.net_cents:
+        left = format_euros(invoice.net_cents - already, with_cents=True)
+        raise CreditNoteRefused(f"L'avoir dépasse ce qui reste à créditer ({left} HT).")
+    vat = vat_amount(net_cents, percent)
+    today = paris_today(now)
+    sequence = take_numbers(session, "invoice_number", 1)
+    note = Invoice(
+        provider_id=invoice.provider_id,
+        kind=InvoiceKind.CREDIT_NOTE,
+        status=InvoiceStatus.ISSUED,
+        period_start=invoice.period_start,
+        number=invoice_number(sequence, today),
+        sequence=sequence,
+        issue_date=today,
+        due_date=today,
+        issued_at=now,
+        corrects_invoice_id=invoice.id,
+        buyer_name=invoice.buyer_name,
+        buyer_address=invoice.buyer_address,
+        buyer_siren=invoice.buyer_siren,
+        buyer_vat_number=invoice.buyer_vat_number,
+        vat_territory=invoice.vat_territory,
+        net_cents=-net_cents,
+        vat_cents=-vat,
+        gross_cents=-(net_cents + vat),
+    )
+    session.add(note)
+    session.flush()
+    session.add(
+        InvoiceLine(
+            invoice_id=note.id,
+            position=1,
+            kind=LineKind.CREDIT,
+            label=f"Avoir partiel sur la facture {invoice.number} ; motif : {reason}"[:250],
+            quantity=-1,
+            unit_price_cents=net_cents,
+            amount_cents=-net_cents,
+            vat_percent=str(percent),
+        )
+    )
+    stamp_changes(session, changed.rows)
     return note

@@ -157,11 +157,13 @@ class ServerApi:
         )
         return await self._check(response)  # type: ignore[no-any-return]
 
-    async def credit_note(self, invoice_id: str, reason: str) -> dict[str, Any]:
-        """Cancel an issued invoice with a credit note (managers)."""
+    async def credit_note(
+        self, invoice_id: str, reason: str, net_cents: int | None = None
+    ) -> dict[str, Any]:
+        """A credit note on an issued invoice: all of it, or `net_cents` excl. VAT (managers)."""
         response = await self.client.post(
             f"/api/v1/invoicing/invoices/{invoice_id}/credit-note",
-            json={"reason": reason},
+            json={"reason": reason, "net_cents": net_cents},
             headers=self._headers(),
             timeout=60,
         )

@@ -201,6 +201,57 @@ class MandateDialog(_Form):
         )
 
 
+class CreditNoteDialog(_Form):
+    """A credit note on an issued invoice: all of it, or an amount excl. VAT."""
+
+    def __init__(self, number: str, net_cents: int, parent: QWidget | None = None) -> None:
+        super().__init__(f"Avoir sur la facture {number}", parent)
+        self.net_cents = net_cents
+        self.form.addRow(
+            QLabel(
+                f"Facture {number} : {format_euros(net_cents, with_cents=True)} HT. L'avoir "
+                "reçoit le numéro suivant et la facture reste telle qu'émise."
+            )
+        )
+        self.whole = QComboBox()
+        self.whole.addItem("Toute la facture (annulation)", True)
+        self.whole.addItem("Un montant (avoir partiel)", False)
+        self.amount = QLineEdit()
+        self.amount.setPlaceholderText("montant HT")
+        self.amount.setEnabled(False)
+        self.whole.currentIndexChanged.connect(
+            lambda _i: self.amount.setEnabled(not self.whole.currentData())
+        )
+        self.reason = QLineEdit()
+        self.reason.setMaxLength(200)
+        self.reason.setPlaceholderText("imprimé sur l'avoir")
+        self.add_row("Avoir", self.whole, "whole")
+        self.add_row("Montant HT", self.amount, "net_cents")
+        self.add_row("Motif *", self.reason, "reason")
+        self.finish("Émettre l'avoir")
+
+    def save(self) -> tuple[str, int | None]:
+        errors: dict[str, str] = {}
+        reason = self.reason.text().strip()
+        if len(reason) < 3:
+            errors["reason"] = "Indiquez le motif de l'avoir."
+        cents = None
+        if not self.whole.currentData():
+            try:
+                cents = parse_euros(self.amount.text(), required=True)
+            except InvalidAmount as bad:
+                errors["net_cents"] = str(bad)
+            else:
+                if not cents or cents > self.net_cents:
+                    errors["net_cents"] = (
+                        "Entre 0,01 € et le montant HT de la facture "
+                        f"({format_euros(self.net_cents, with_cents=True)})."
+                    )
+        if errors:
+            raise FieldErrors(errors)
+        return reason, cents
+
+
 class StatementDialog(QDialog):
     """The provider's account: what was invoiced and paid, with the running balance."""
 

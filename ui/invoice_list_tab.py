@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -38,13 +37,13 @@ from app.services.collection_queries import (
     InvoiceState,
 )
 from app.services.invoice_queries import facturx_invoice
-from ui.collection_dialogs import PaymentDialog, StatementDialog
+from ui.collection_dialogs import CreditNoteDialog, PaymentDialog, StatementDialog
 from ui.dialog_parts import save_file
 from ui.pdf_viewer import PdfViewer
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
 LATE = Qt.GlobalColor.darkRed
-CreditNote = Callable[[str, str], Awaitable[dict[str, Any]]]
+CreditNote = Callable[[str, str, int | None], Awaitable[dict[str, Any]]]
 
 
 def recent_months(today: date, count: int) -> list[date]:
@@ -248,28 +247,23 @@ class InvoiceListTab(QWidget):
         dialog.show()
         return dialog
 
-    def ask_credit_note(self, reason: str | None = None) -> asyncio.Future[None] | None:
+    def ask_credit_note(self) -> CreditNoteDialog | None:
         row = self.selected()
-        if row is None or self.credit_note_call is None:
+        if row is None or row.is_credit_note or self.credit_note_call is None:
             return None
-        if reason is None:
-            reason, ok = QInputDialog.getText(
-                self,
-                "Annuler par un avoir",
-                f"La facture {row.number} sera annulée en totalité par un avoir numéroté.\n"
-                "Motif (imprimé sur l'avoir) :",
-            )
-            if not ok:
-                return None
-        return asyncio.ensure_future(self.make_credit_note(row, reason))
+        dialog = CreditNoteDialog(row.number, row.net_cents, self)
+        dialog.accepted.connect(
+            lambda: asyncio.ensure_future(self.make_credit_note(row, *dialog.result_value))
+        )
+        dialog.open()
+        return dialog
 
-    async def make_credit_note(self, row: InvoiceListRow, reason: str) -> None:
+    async def make_credit_note(
+        self, row: InvoiceListRow, reason: str, net_cents: int | None = None
+    ) -> None:
         assert self.credit_note_call is not None
-        if len(reason.strip()) < 3:
-            QMessageBox.warning(self, "Avoir", "Indiquez le motif de l'avoir.")
-            return
         try:
-            answer = await self.credit_note_call(str(row.invoice_id), reason.strip())
+            answer = await self.credit_note_call(str(row.invoice_id), reason, net_cents)
         except Exception as exc:  # refused or unreachable: said, nothing changed
             QMessageBox.warning(self, "Avoir", f"Le serveur n'a pas émis l'avoir : {exc}")
             return

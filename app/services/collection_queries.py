@@ -68,6 +68,7 @@ class InvoiceListRow:
     due_date: date
     gross_cents: int
     open_cents: int
+    net_cents: int
 
     def state(self, today: date) -> str:
         if self.is_credit_note:
@@ -189,6 +190,7 @@ class CollectionQueries:
                     r.due_date,
                     r.gross_cents,
                     r.open_cents,
+                    r.net_cents,
                 )
                 for r in found
             ]
@@ -205,6 +207,7 @@ class CollectionQueries:
                         n.due_date or n.period_start,
                         n.gross_cents,
                         0,
+                        n.net_cents,
                     )
                     for n in session.scalars(
                         select(Invoice)

@@ -24,6 +24,7 @@ class Receivable:
     issue_date: date
     due_date: date
     gross_cents: int
+    net_cents: int
     credited_cents: int  # credit notes correcting it (negative or 0)
     paid_cents: int  # payments less rejects
 
@@ -71,6 +72,7 @@ def receivables(
         Invoice.issue_date,
         Invoice.due_date,
         Invoice.gross_cents,
+        Invoice.net_cents,
         credited_cents,
         paid_cents,
     ).where(
@@ -90,6 +92,6 @@ def receivables(
     if limit is not None:
         query = query.limit(limit)
     return [
-        Receivable(*row[:8], int(row[8]), int(row[9]))  # type: ignore[arg-type]
+        Receivable(*row[:9], int(row[9]), int(row[10]))  # type: ignore[arg-type]
         for row in session.execute(query)
     ]

@@ -203,3 +203,45 @@ def test_a_credit_note_cancels_an_issued_invoice_which_is_then_invoiced_again(bo
         again = session.scalars(select(Invoice).where(Invoice.sequence == 5)).one()
         assert again.provider_id == providers["Paris"]
         assert session.scalars(select(ProviderCredit.invoice_id)).one() == again.id
+
+
+def test_partial_credit_notes_never_credit_more_than_the_invoice(books) -> None:  # type: ignore[no-untyped-def]
+    import facturx
+
+    from app.billing.facturx_xml import cii_xml
+    from app.billing.invoice_maths import vat_amount
+    from app.services.invoice_queries import invoice_document
+    from app.services.receivables import receivables
+    from app.settings import Settings
+    from server.invoicing import CreditNoteRefused, issue_credit_note
+
+    sessions, dispatch, providers = books
+    issue_all(dispatch)
+    with sessions() as session:
+        reunion = session.scalars(
+            select(Invoice).where(Invoice.provider_id == providers["Réunion"])
+        ).one()
+    with dispatch.begin() as session:
+        note = issue_credit_note(session, reunion.id, "geste commercial", NOW, net_cents=1_000)
+        note_id = note.id
+    with sessions() as session:
+        note = session.get(Invoice, note_id)
+        # 10.00 € at La Réunion's 8.5 %: 0.85 € of VAT.
+        assert (note.net_cents, note.vat_cents, note.gross_cents) == (-1_000, -85, -1_085)
+        [item] = receivables(session, Invoice.id == reunion.id)
+        assert item.open_cents == reunion.gross_cents - 1_085
+    xml = cii_xml(invoice_document(sessions, note_id), Settings().letterhead)
+    assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    with dispatch.begin() as session, pytest.raises(CreditNoteRefused, match="reste à créditer"):
+        issue_credit_note(session, reunion.id, "trop", NOW, net_cents=reunion.net_cents)
+    with dispatch.begin() as session, pytest.raises(CreditNoteRefused, match="partiel"):
+        issue_credit_note(session, reunion.id, "tout", NOW)
+    with dispatch.begin() as session:
+        issue_credit_note(session, reunion.id, "le reste", NOW, net_cents=reunion.net_cents - 1_000)
+    with sessions() as session:
+        [item] = receivables(session, Invoice.id == reunion.id)
+        rest = reunion.net_cents - 1_000
+        assert item.open_cents == reunion.gross_cents - 1_085 - rest - vat_amount(
+            rest, Decimal("8.5")
+        )
+        assert issued_numbers(session) == [1, 2, 3, 4, 5]

@@ -221,11 +221,11 @@ def test_the_accounting_export_balances(qtbot, workspace, rep, clock, books, tmp
 def test_a_credit_note_goes_through_the_server(  # type: ignore[no-untyped-def]
     qtbot, workspace, rep, clock, books, monkeypatch
 ) -> None:
-    asked: list[tuple[str, str]] = []
+    asked: list[tuple[str, str, int | None]] = []
 
-    async def credit_note(invoice_id: str, reason: str) -> dict[str, Any]:
-        asked.append((invoice_id, reason))
-        return {"id": "n", "number": "F2026-000003", "gross_cents": -24_000}
+    async def credit_note(invoice_id: str, reason: str, net_cents: int | None) -> dict[str, Any]:
+        asked.append((invoice_id, reason, net_cents))
+        return {"id": "n", "number": "F2026-000003", "gross_cents": -2_400}
 
     said: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: said.append(text))
@@ -233,8 +233,20 @@ def test_a_credit_note_goes_through_the_server(  # type: ignore[no-untyped-def]
     tab.select_number("F2026-000002")
     row = tab.selected()
     assert row is not None and tab.credit_button.isEnabled()
-    _finish(tab.make_credit_note(row, "Erreur de tarif"))
-    assert asked == [(str(row.invoice_id), "Erreur de tarif")]
+    dialog = tab.ask_credit_note()
+    assert dialog is not None
+    dialog.whole.setCurrentIndex(1)  # a partial credit note
+    dialog.amount.setText("250")  # more than the invoice's 200.00 excl. VAT
+    dialog.submit()
+    assert dialog.isVisible()
+    assert "200,00" in dialog.field_errors["net_cents"].text()
+    assert dialog.field_errors["reason"].isVisible()
+    dialog.amount.setText("20")
+    dialog.reason.setText("Geste commercial")
+    dialog.submit()
+    assert not dialog.isVisible() and dialog.result_value == ("Geste commercial", 2_000)
+    _finish(tab.make_credit_note(row, *dialog.result_value))
+    assert asked == [(str(row.invoice_id), "Geste commercial", 2_000)]
     assert "F2026-000003" in said[0]
 
 
