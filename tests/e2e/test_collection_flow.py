@@ -8,6 +8,7 @@ import asyncio
 from datetime import date, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from app.services.auth import StaffMember
 from app.services.collection import CollectionService
 from app.services.collection_queries import CollectionQueries
 from app.settings import Settings
+from sync.engine import ServerRefused
 from tests.conftest import FakeClock
 from tests.e2e.harness import seed_month_sales
 from ui.debit_tab import creditor_of, lines_of
@@ -76,6 +78,19 @@ def test_issue_debit_reject_and_dunning(server, workstation) -> None:  # type: i
     assert answer["message_id"].encode() in xml
     again = asyncio.run(manager._run(lambda e: e.api.debit_run(collection.isoformat())))
     assert again["lines"] == []  # debited once
+
+    # A partial credit note through the workstation's API, then one too large, refused.
+    other = next(r for r in issued["invoices"] if r["company_name"] == "Client 2")
+    note = asyncio.run(
+        manager._run(lambda e: e.api.credit_note(other["invoice_id"], "Geste commercial", 500))
+    )
+    assert note["gross_cents"] == -600
+    with pytest.raises(ServerRefused, match="reste à créditer"):
+        asyncio.run(
+            manager._run(
+                lambda e: e.api.credit_note(other["invoice_id"], "Trop", other["net_cents"])
+            )
+        )
 
     refused = httpx.post(
         f"{server.url}/api/v1/collection/debit-runs",
