@@ -26,6 +26,16 @@ The file (settings.toml beside the workspace) only lists what differs from the d
     suspend_after_days = 45         # shown; CRM_DUNNING_SUSPEND_AFTER_DAYS rules on the server
     prenotice_days = 14             # SEPA pre-notification before a direct debit
 
+    [company]                       # our company on contracts, invoices and debit files
+    name = "Mise en Relation Travaux SAS"
+    address = "12 rue de la Chaussée-d'Antin, 75009 Paris"
+    share_capital_eur = 50000
+    siren = "552100554"             # SIREN, SIRET, VAT, IBAN, BIC: checked by python-stdnum
+    vat_number = "FR96552100554"
+    sepa_creditor_id = "FR12ZZZ123456"
+    bank_iban = "FR7630006000011234567890189"
+    bank_bic = "AGRIFRPP"
+
     [queue]
     freshness_half_life_hours = 24
     reference_budget_eur = 15000
@@ -37,12 +47,20 @@ The file (settings.toml beside the workspace) only lists what differs from the d
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum.eu import vat as stdnum_vat
+from stdnum.exceptions import ValidationError as InvalidNumber
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
 
 from app.billing.dunning import DunningPolicy
 from app.demand.forecast import DemandPolicy
@@ -200,6 +218,55 @@ def _dunning_policy(values: dict[str, Any]) -> DunningPolicy:
     return policy
 
 
+_COMPANY_TEXT = frozenset(
+    {"name", "address", "phone", "email", "legal_form", "rcs_city", "late_penalty_rate"}
+)
+
+
+def _letterhead(values: dict[str, Any]) -> Letterhead:
+    """Our company as documents print it; identifiers checked like the providers' ones."""
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in _COMPANY_TEXT:
+            changes[key] = str(value).strip()
+        elif key == "share_capital_eur":
+            changes["share_capital_cents"] = int(Decimal(str(value)) * 100)
+        elif key == "vat_on_debits":
+            changes[key] = bool(value)
+        elif key in ("siren", "siret", "vat_number", "bank_iban", "bank_bic", "sepa_creditor_id"):
+            changes[key] = _company_number(key, str(value))
+        else:
+            raise InvalidSettings(f"Paramètre de société inconnu : {key}.")
+    return replace(DEMO_LETTERHEAD, **changes)
+
+
+def _company_number(key: str, value: str) -> str:
+    checks = {
+        "siren": (stdnum_siren.validate, "SIREN"),
+        "siret": (stdnum_siret.validate, "SIRET"),
+        "vat_number": (stdnum_vat.validate, "numéro de TVA"),
+        "bank_iban": (stdnum_iban.validate, "IBAN"),
+        "bank_bic": (stdnum_bic.validate, "BIC"),
+        "sepa_creditor_id": (_creditor_id, "identifiant créancier SEPA (ICS)"),
+    }
+    check, label = checks[key]
+    try:
+        return str(check(value))
+    except (InvalidNumber, ValueError):
+        raise InvalidSettings(f"Société : {label} invalide ({value}).") from None
+
+
+def _creditor_id(value: str) -> str:
+    compact = value.replace(" ", "").upper()
+    if not _CREDITOR_ID.match(compact):
+        raise ValueError(value)
+    return compact
+
+
+# A SEPA creditor identifier: country, 2 check digits, business code, national identifier.
+_CREDITOR_ID = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{3}[A-Z0-9]{1,28}$")
+
+
 def load_settings(path: Path) -> Settings:
     """The defaults, with what the file at `path` overrides (no file: the defaults)."""
     if not path.exists():
@@ -215,6 +282,7 @@ def load_settings(path: Path) -> Settings:
             demand=_demand_policy(dict(data.get("demand", {}))),
             dispatch=_dispatch_policy(dict(data.get("dispatch", {}))),
             dunning=_dunning_policy(dict(data.get("dunning", {}))),
+            letterhead=_letterhead(dict(data.get("company", {}))),
         )
     except InvalidSettings:
         raise

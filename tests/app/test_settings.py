@@ -72,3 +72,27 @@ def test_the_server_reads_its_dispatch_rules_from_the_environment(monkeypatch) -
     config = ServerConfig.from_environment()
     assert config.dispatch.dispute_window_days == 21
     assert config.dispatch.max_providers_per_lead == 3
+
+
+def test_our_company_comes_from_the_settings_file_with_checked_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.settings import InvalidSettings, load_settings
+
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        '[company]\nname = "Leads & Co SAS"\nshare_capital_eur = 12500.50\n'
+        'siren = "732 829 320"\nbank_iban = "FR76 3000 4000 0312 3456 7890 143"\n'
+        'sepa_creditor_id = "fr12 zzz 123456"\n',
+        encoding="utf-8",
+    )
+    company = load_settings(path).letterhead
+    assert company.name == "Leads & Co SAS" and company.share_capital_cents == 1_250_050
+    assert company.siren == "732829320"
+    assert company.bank_iban == "FR7630004000031234567890143"
+    assert company.sepa_creditor_id == "FR12ZZZ123456"
+    assert company.rcs_city == "Paris"  # what the file does not say keeps its default
+    path.write_text('[company]\nsiren = "732829321"\n', encoding="utf-8")
+    with pytest.raises(InvalidSettings, match="SIREN invalide"):
+        load_settings(path)
+    path.write_text('[company]\nslogan = "x"\n', encoding="utf-8")
+    with pytest.raises(InvalidSettings, match="inconnu"):
+        load_settings(path)
