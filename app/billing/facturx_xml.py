@@ -7,11 +7,22 @@ quantity at a positive price: EN 16931 forbids negative prices (BR-27).
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 
 import facturx
 from lxml import etree
+from PIL import ImageCms
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+)
 
 from app.reports.invoice_pdf import InvoiceDocument
 from app.reports.pdf_parts import Letterhead
@@ -177,10 +188,33 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
+def with_srgb_output_intent(pdf: bytes) -> bytes:
+    """PDF/A (Factur-X is PDF/A-3) wants the colour space of the page declared: an sRGB output
+    intent, with the ICC profile littlecms builds (through Pillow)."""
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    icc = StreamObject()
+    icc.set_data(profile)
+    icc[NameObject("/N")] = NumberObject(3)
+    intent = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/OutputIntent"),
+            NameObject("/S"): NameObject("/GTS_PDFA1"),
+            NameObject("/OutputConditionIdentifier"): TextStringObject("sRGB"),
+            NameObject("/Info"): TextStringObject("sRGB IEC61966-2.1"),
+            NameObject("/DestOutputProfile"): writer._add_object(icc),
+        }
+    )
+    writer._root_object[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(intent)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def facturx_pdf(pdf: bytes, document: InvoiceDocument, seller: Letterhead) -> bytes:
     """The invoice PDF with its CII XML embedded (checked against the schema on the way)."""
     return facturx.generate_from_binary(
-        pdf,
+        with_srgb_output_intent(pdf),
         cii_xml(document, seller),
         flavor="factur-x",
         level="en16931",

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from babel.dates import format_date
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepTogether,
@@ -20,7 +20,6 @@ from reportlab.platypus import (
     Paragraph,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from app.domain.contracts import (
@@ -30,7 +29,17 @@ from app.domain.contracts import (
     sharing_label,
 )
 from app.reference import RESOURCES_DIR
-from app.reports.pdf_parts import CONTENT_WIDTH, Letterhead, a4_document, pdf_euros, pdf_text
+from app.reports.pdf_parts import (
+    CONTENT_WIDTH,
+    FONT,
+    FONT_BOLD,
+    Letterhead,
+    a4_document,
+    document_styles,
+    pdf_euros,
+    pdf_text,
+    table_style,
+)
 
 GENERAL_TERMS = RESOURCES_DIR / "legal" / "conditions-generales-de-vente.txt"
 BLUE = colors.HexColor("#1f4e79")
@@ -105,7 +114,7 @@ def _terms_rows(terms: ContractTerms) -> list[list[str]]:
 
 
 def write_contract_pdf(document: ContractDocument, letterhead: Letterhead, path: Path) -> Path:
-    styles = getSampleStyleSheet()
+    styles = document_styles()
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
     body = ParagraphStyle("body", parent=styles["Normal"], fontSize=9.5, leading=12.5)
     heading = ParagraphStyle("h", parent=styles["Heading3"], textColor=BLUE, spaceBefore=6)
@@ -157,7 +166,7 @@ def write_contract_pdf(document: ContractDocument, letterhead: Letterhead, path:
         ],
         colWidths=[width / 2, width / 2],
     )
-    parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    parties.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [parties, Spacer(1, 3 * mm)]
     if document.version_number > 1:
         story += _amendment(document, width, body, heading)
@@ -167,7 +176,7 @@ def write_contract_pdf(document: ContractDocument, letterhead: Letterhead, path:
         colWidths=[width * 0.45, width * 0.55],
     )
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -186,11 +195,11 @@ def write_contract_pdf(document: ContractDocument, letterhead: Letterhead, path:
     ]
     prices = Table(grid, colWidths=[width * 0.7, width * 0.3], repeatRows=1)
     prices.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BACKGROUND", (0, 0), (-1, 0), BLUE),
                 ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
                 ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -229,7 +238,7 @@ def write_contract_pdf(document: ContractDocument, letterhead: Letterhead, path:
 
     def footer(canvas, doc_template) -> None:  # type: ignore[no-untyped-def]
         canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
+        canvas.setFont(FONT, 7.5)
         canvas.drawString(
             15 * mm,
             9 * mm,
@@ -253,9 +262,9 @@ def _amendment(
     ]
     table = Table(rows, colWidths=[width * 0.4, width * 0.3, width * 0.3], repeatRows=1)
     table.setStyle(
-        TableStyle(
+        table_style(
             [
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ]
@@ -300,7 +309,7 @@ def _signatures(
         rowHeights=[None, None, None, None, 24 * mm],
     )
     block.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BOX", (0, 0), (0, -1), 0.5, colors.grey),
                 ("BOX", (1, 0), (1, -1), 0.5, colors.grey),

@@ -12,19 +12,22 @@ from xml.sax.saxutils import escape
 
 from babel.dates import format_date
 from reportlab.lib import colors
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from app.billing.dunning import RECOVERY_INDEMNITY_CENTS
 from app.billing.invoices import InvoiceKind
 from app.reports.pdf_parts import (
     CONTENT_WIDTH,
+    FONT_BOLD,
     Letterhead,
     a4_document,
+    document_styles,
     grouped_iban,
     pdf_euros,
     pdf_text,
+    table_style,
 )
 
 BLUE = colors.HexColor("#1f4e79")
@@ -95,7 +98,7 @@ def _percent(value: Decimal) -> str:
 
 
 def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: Path) -> Path:
-    styles = getSampleStyleSheet()
+    styles = document_styles()
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
     body = ParagraphStyle("body", parent=styles["Normal"], fontSize=9.5, leading=12.5)
     heading = ParagraphStyle("h", parent=styles["Heading3"], textColor=BLUE)
@@ -133,7 +136,7 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
         [[p("Vendeur", heading), p("Client", heading)], [p(seller), p(buyer)]],
         colWidths=[width / 2, width / 2],
     )
-    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    header.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     facts = [
         f"{title} n° {document.number}",
         f"Date d'émission : {_day(document.issue_date)}",
@@ -156,11 +159,11 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
     widths = [width * share for share in (0.52, 0.07, 0.14, 0.1, 0.17)]
     lines = Table(rows, colWidths=widths, repeatRows=1)
     lines.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BACKGROUND", (0, 0), (-1, 0), BLUE),
                 ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
                 ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -178,10 +181,10 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
     summary.append(["Total TTC", pdf_euros(document.gross_cents, True)])
     totals = Table(summary, colWidths=[width * 0.3, width * 0.17], hAlign="RIGHT")
     totals.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),
+                ("FONTNAME", (0, -1), (-1, -1), FONT_BOLD),
                 ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
             ]
         )

@@ -7,8 +7,11 @@ from pathlib import Path
 
 from babel.numbers import format_percent
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import SimpleDocTemplate, TableStyle
 
 from app.domain.money import format_euros
 
@@ -47,15 +50,63 @@ class Letterhead:
         return " · ".join(parts)
 
 
+# Fonts embedded in every document (PDF/A, which Factur-X is, requires it; the base-14 fonts
+# are not embedded): Bitstream Vera, which reportlab ships with its licence.
+FONT = "DocSans"
+FONT_BOLD = "DocSans-Bold"
+_FACES = {
+    FONT: "Vera.ttf",
+    FONT_BOLD: "VeraBd.ttf",
+    "DocSans-Italic": "VeraIt.ttf",
+    "DocSans-BoldItalic": "VeraBI.ttf",
+}
+_BASE14 = {
+    "Helvetica": FONT,
+    "Helvetica-Bold": FONT_BOLD,
+    "Helvetica-Oblique": "DocSans-Italic",
+    "Helvetica-BoldOblique": "DocSans-BoldItalic",
+}
+
+
+def _register_fonts() -> None:
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    for name, file in _FACES.items():
+        pdfmetrics.registerFont(TTFont(name, file))
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic="DocSans-Italic", boldItalic="DocSans-BoldItalic"
+    )
+
+
+def document_styles() -> StyleSheet1:
+    """reportlab's sample styles in the embedded fonts."""
+    _register_fonts()
+    styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        for attribute in ("fontName", "bulletFontName"):
+            font = getattr(style, attribute, None)
+            if font in _BASE14:
+                setattr(style, attribute, _BASE14[font])
+    return styles
+
+
+def table_style(commands: list[tuple[object, ...]]) -> TableStyle:
+    """A table style whose cells use the embedded font unless a command says otherwise."""
+    _register_fonts()
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
+
+
 MARGIN = 15 * mm
 # The width of the text on an A4 page between the margins.
 CONTENT_WIDTH = A4[0] - 2 * MARGIN
 
 
 def a4_document(path: Path, title: str, letterhead: Letterhead) -> SimpleDocTemplate:
-    """The page every document we send is laid out on."""
+    """The page every document we send is laid out on, starting in the embedded font."""
+    _register_fonts()
     return SimpleDocTemplate(
         str(path),
+        initialFontName=FONT,
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,

@@ -11,18 +11,21 @@ from xml.sax.saxutils import escape
 
 from babel.dates import format_date
 from reportlab.lib import colors
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from app.billing.dunning import LEVEL_LABELS, RECOVERY_INDEMNITY_CENTS
 from app.reports.pdf_parts import (
     CONTENT_WIDTH,
+    FONT_BOLD,
     Letterhead,
     a4_document,
+    document_styles,
     grouped_iban,
     pdf_euros,
     pdf_text,
+    table_style,
 )
 
 BLUE = colors.HexColor("#1f4e79")
@@ -55,7 +58,7 @@ def _day(value: date) -> str:
 
 
 def write_reminder_pdf(letter: ReminderLetter, letterhead: Letterhead, path: Path) -> Path:
-    styles = getSampleStyleSheet()
+    styles = document_styles()
     body = ParagraphStyle("body", parent=styles["Normal"], fontSize=10, leading=14)
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
 
@@ -79,11 +82,11 @@ def write_reminder_pdf(letter: ReminderLetter, letterhead: Letterhead, path: Pat
     ]
     invoice = Table(rows, colWidths=[CONTENT_WIDTH / 5] * 5)
     invoice.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BACKGROUND", (0, 0), (-1, 0), BLUE),
                 ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
                 ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
                 ("LINEBELOW", (0, -1), (-1, -1), 0.5, colors.grey),
             ]
@@ -106,10 +109,10 @@ def write_reminder_pdf(letter: ReminderLetter, letterhead: Letterhead, path: Pat
         hAlign="LEFT",
     )
     claim.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),
+                ("FONTNAME", (0, -1), (-1, -1), FONT_BOLD),
                 ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
             ]
         )
@@ -148,6 +151,7 @@ def write_reminder_pdf(letter: ReminderLetter, letterhead: Letterhead, path: Pat
         Table(
             [["", p(f"{letter.buyer_name}\n{letter.buyer_address}")]],
             colWidths=[CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.45],
+            style=table_style([]),
         ),
         Spacer(1, 6 * mm),
         p(f"Le {_day(letter.sent_on)}"),

@@ -11,12 +11,20 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from app.demand.simulation import Simulation
-from app.reports.pdf_parts import CONTENT_WIDTH, Letterhead, a4_document
+from app.reports.pdf_parts import (
+    CONTENT_WIDTH,
+    FONT,
+    FONT_BOLD,
+    Letterhead,
+    a4_document,
+    document_styles,
+    table_style,
+)
 from app.reports.pdf_parts import pdf_euros as _euros
 from app.reports.pdf_parts import pdf_percent as _percent
 from app.reports.pdf_parts import pdf_text as _pdf
@@ -37,6 +45,7 @@ def _number(value: float) -> str:
 def _chart(result: Simulation, width: float) -> Drawing:
     height = 70 * mm
     drawing = Drawing(width, height)
+    drawing.initialFontName = FONT  # the renderer starts in it (no base-14 font referenced)
     plot = LinePlot()
     plot.x, plot.y = 12 * mm, 14 * mm
     plot.width, plot.height = width - 20 * mm, height - 26 * mm
@@ -60,13 +69,16 @@ def _chart(result: Simulation, width: float) -> Drawing:
     plot.xValueAxis.valueSteps = list(range(0, len(months), 3))
     plot.xValueAxis.labelTextFormat = lambda i: _month(months[int(i)])
     plot.xValueAxis.labels.fontSize = 6.5
+    plot.xValueAxis.labels.fontName = FONT
     plot.yValueAxis.valueMin = 0
     plot.yValueAxis.labels.fontSize = 7
+    plot.yValueAxis.labels.fontName = FONT
     plot.yValueAxis.labelTextFormat = lambda v: _number(v)
     drawing.add(plot)
     legend = Legend()
     legend.x, legend.y = 14 * mm, height - 4 * mm
     legend.fontSize = 7
+    legend.fontName = FONT
     legend.columnMaximum = 1
     legend.alignment = "right"
     legend.deltax = 70
@@ -75,14 +87,16 @@ def _chart(result: Simulation, width: float) -> Drawing:
         (ORANGE, "Prévision (pointillés : fourchette)"),
     ]
     drawing.add(legend)
-    drawing.add(String(0, 2, "Demandes par mois, toutes entreprises confondues", fontSize=7))
+    drawing.add(
+        String(0, 2, "Demandes par mois, toutes entreprises confondues", fontSize=7, fontName=FONT)
+    )
     return drawing
 
 
 def write_simulation_pdf(
     result: Simulation, prospect_name: str, letterhead: Letterhead, path: Path
 ) -> Path:
-    styles = getSampleStyleSheet()
+    styles = document_styles()
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
     body = ParagraphStyle("body", parent=styles["Normal"], fontSize=9.5, leading=12)
     title = ParagraphStyle("title", parent=styles["Title"], fontSize=16, textColor=BLUE)
@@ -129,12 +143,12 @@ def write_simulation_pdf(
     ]  # fmt: skip
     table = Table(key_figures, colWidths=[width * 0.68, width * 0.32])
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("FONTSIZE", (0, 0), (-1, -1), 9),
                 ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-                ("FONTNAME", (0, 8), (-1, 9), "Helvetica-Bold"),
+                ("FONTNAME", (0, 8), (-1, 9), FONT_BOLD),
             ]
         )
     )
@@ -153,7 +167,7 @@ def write_simulation_pdf(
         )
     grid = Table(monthly, colWidths=[width * 0.2] * 5, repeatRows=1)
     grid.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("FONTSIZE", (0, 0), (-1, -1), 8),
                 ("BACKGROUND", (0, 0), (-1, 0), BLUE),

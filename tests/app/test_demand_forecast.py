@@ -153,6 +153,7 @@ def test_the_pdf_carries_the_figures_the_method_and_the_date(tmp_path) -> None: 
 
     from app.reports.simulation_pdf import write_simulation_pdf
     from app.settings import Settings
+    from tests.pdf_checks import fonts_not_embedded
 
     history = _history(_series(100), competing_providers=5)
     request = SimulationRequest(("Cuisine sur mesure",), ("75 – Paris",), 2500, 25)
@@ -163,6 +164,7 @@ def test_the_pdf_carries_the_figures_the_method_and_the_date(tmp_path) -> None: 
     text = " ".join(page.extract_text() for page in PdfReader(path).pages).replace("\u202f", " ")
     text = text.replace("\xa0", " ")
     assert "■" not in text
+    assert fonts_not_embedded(path) == set()
     for expected in (
         "SARL Dupont & Fils",
         "28 novembre 2026",

@@ -20,6 +20,7 @@ from app.persistence.models import Payment
 from app.settings import Settings
 from tests.conftest import TUESDAY_11H_PARIS
 from tests.contract_fixtures import add_issued_invoice
+from tests.pdf_checks import fonts_not_embedded
 from ui.billing_window import BillingCalls, BillingWindow
 
 
@@ -194,6 +195,7 @@ def test_a_rejected_debit_moves_the_invoice_into_dunning(  # type: ignore[no-unt
     assert letter is not None and letter.windowTitle() == "Relance amiable — facture F2026-000001"
     assert "Relance amiable" in dunning.overdue.topLevelItem(0).text(7)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(letter.pdf)).pages)
+    assert fonts_not_embedded(letter.pdf) == set()
     for expected in ("F2026-000001", "120,00", "Indemnité forfaitaire", "40,00", "L441-10"):
         assert expected in text.replace("\xa0", " "), expected
     dunning.overdue.setCurrentItem(dunning.overdue.topLevelItem(0))
@@ -243,9 +245,9 @@ def test_a_credit_note_goes_through_the_server(  # type: ignore[no-untyped-def]
     assert dialog.field_errors["reason"].isVisible()
     dialog.amount.setText("20")
     dialog.reason.setText("Geste commercial")
-    dialog.submit()
-    assert not dialog.isVisible() and dialog.result_value == ("Geste commercial", 2_000)
-    _finish(tab.make_credit_note(row, *dialog.result_value))
+    # What "Émettre l'avoir" hands to the server call (run here without an event loop).
+    assert dialog.save() == ("Geste commercial", 2_000)
+    _finish(tab.make_credit_note(row, *dialog.save()))
     assert asked == [(str(row.invoice_id), "Geste commercial", 2_000)]
     assert "F2026-000003" in said[0]
 

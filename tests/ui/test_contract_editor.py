@@ -29,6 +29,7 @@ from app.services.provider_queries import category_catalogue
 from app.settings import Settings
 from tests.conftest import submit_lead
 from tests.contract_fixtures import category_id
+from tests.pdf_checks import fonts_not_embedded
 from ui.contract_editor import ContractEditor
 from ui.provider_account import ProviderAccount
 
@@ -98,6 +99,7 @@ def test_a_rep_writes_a_contract_signs_it_and_asks_for_activation(
 
     pdf = editor.generate_pdf(tmp_path / "contrat.pdf")
     assert pdf is not None
+    assert fonts_not_embedded(pdf) == set()
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     for expected in (
         "Contrat de fourniture de demandes de devis",
