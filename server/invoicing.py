@@ -364,30 +364,9 @@ def issue_credit_note(
         raise CreditNoteRefused(
             "Cette facture a déjà un avoir : un autre avoir ne peut être que partiel."
         )
-    today = paris_today(now)
-    sequence = take_numbers(session, "invoice_number", 1)
-    note = Invoice(
-        provider_id=invoice.provider_id,
-        kind=InvoiceKind.CREDIT_NOTE,
-        status=InvoiceStatus.ISSUED,
-        period_start=invoice.period_start,
-        number=invoice_number(sequence, today),
-        sequence=sequence,
-        issue_date=today,
-        due_date=today,
-        issued_at=now,
-        corrects_invoice_id=invoice.id,
-        buyer_name=invoice.buyer_name,
-        buyer_address=invoice.buyer_address,
-        buyer_siren=invoice.buyer_siren,
-        buyer_vat_number=invoice.buyer_vat_number,
-        vat_territory=invoice.vat_territory,
-        net_cents=-invoice.net_cents,
-        vat_cents=-invoice.vat_cents,
-        gross_cents=-invoice.gross_cents,
+    note = _numbered_credit_note(
+        session, invoice, now, invoice.net_cents, invoice.vat_cents, invoice.gross_cents
     )
-    session.add(note)
-    session.flush()
     lines = session.scalars(
         select(InvoiceLine)
         .where(InvoiceLine.invoice_id == invoice.id, InvoiceLine.deleted.is_(False))
@@ -451,6 +430,28 @@ def _partial_credit_note(
         left = format_euros(invoice.net_cents - already, with_cents=True)
         raise CreditNoteRefused(f"L'avoir dépasse ce qui reste à créditer ({left} HT).")
     vat = vat_amount(net_cents, percent)
+    note = _numbered_credit_note(session, invoice, now, net_cents, vat, net_cents + vat)
+    session.add(
+        InvoiceLine(
+            invoice_id=note.id,
+            position=1,
+            kind=LineKind.CREDIT,
+            label=f"Avoir partiel sur la facture {invoice.number} ; motif : {reason}"[:250],
+            quantity=-1,
+            unit_price_cents=net_cents,
+            amount_cents=-net_cents,
+            vat_percent=str(percent),
+        )
+    )
+    stamp_changes(session, changed.rows)
+    return note
+
+
+def _numbered_credit_note(
+    session: Session, invoice: Invoice, now: datetime, net: int, vat: int, gross: int
+) -> Invoice:
+    """A credit note on `invoice` for these amounts (positive: they are stored negated), with
+    the next number of the invoices' sequence and the buyer as invoiced."""
     today = paris_today(now)
     sequence = take_numbers(session, "invoice_number", 1)
     note = Invoice(
@@ -469,23 +470,10 @@ def _partial_credit_note(
         buyer_siren=invoice.buyer_siren,
         buyer_vat_number=invoice.buyer_vat_number,
         vat_territory=invoice.vat_territory,
-        net_cents=-net_cents,
+        net_cents=-net,
         vat_cents=-vat,
-        gross_cents=-(net_cents + vat),
+        gross_cents=-gross,
     )
     session.add(note)
     session.flush()
-    session.add(
-        InvoiceLine(
-            invoice_id=note.id,
-            position=1,
-            kind=LineKind.CREDIT,
-            label=f"Avoir partiel sur la facture {invoice.number} ; motif : {reason}"[:250],
-            quantity=-1,
-            unit_price_cents=net_cents,
-            amount_cents=-net_cents,
-            vat_percent=str(percent),
-        )
-    )
-    stamp_changes(session, changed.rows)
     return note
