@@ -89,7 +89,7 @@ class DebitTab(QWidget):
         if debit_run is None:
             self.prepare_button.setEnabled(False)
             self.prepare_button.setToolTip(
-                "Poste non relié au serveur : la remise est préparée par lui."
+                "Le serveur prépare la remise, à la demande d'un manager (Pilotage)."
             )
         self.status = QLabel(
             "Le serveur retient les factures échues à cette date dont le prestataire a un mandat "

@@ -111,7 +111,9 @@ class InvoiceListTab(QWidget):
         self.credit_button = QPushButton("Annuler par un avoir…")
         self.credit_button.clicked.connect(lambda: self.ask_credit_note())
         if credit_note is None:
-            self.credit_button.setToolTip("Poste non relié au serveur : l'avoir est émis par lui.")
+            self.credit_button.setToolTip(
+                "Le serveur émet l'avoir, à la demande d'un manager (Pilotage)."
+            )
         actions = QHBoxLayout()
         for button in (
             self.open_button,

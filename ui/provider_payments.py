@@ -60,7 +60,7 @@ class ProviderPayments(QWidget):
         self.mandates.setHeaderLabels(
             ["RUM", "Titulaire", "IBAN", "Type", "Signé le", "Dernier prélèvement", "État"]
         )
-        for column, width in enumerate((150, 170, 240, 90, 80, 120)):
+        for column, width in enumerate((140, 170, 240, 85, 80, 140)):
             self.mandates.setColumnWidth(column, width)
         self.mandates.setMaximumHeight(130)
         pay = QPushButton("Enregistrer un règlement…")

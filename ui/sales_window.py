@@ -47,6 +47,7 @@ from app.services.providers import ProviderService
 from app.settings import Settings
 from app.workspace import Workspace
 from ui import formatting
+from ui.billing_window import BillingCalls, BillingWindow
 from ui.contract_editor import ContractEditor
 from ui.contracts_overview import ContractsOverview
 from ui.import_dialog import ImportDialog
@@ -126,6 +127,7 @@ class SalesWindow(QMainWindow):
         self.statusBar().addPermanentWidget(
             QLabel(f"{user.display_name} ({ROLE_LABELS[user.role]})")
         )
+        self.billing_window: BillingWindow | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh)
@@ -145,6 +147,7 @@ class SalesWindow(QMainWindow):
             ("Simulation", "Ctrl+M", self.simulate_selected),
             ("Contrat", "Ctrl+Shift+C", self.open_contract),
             ("Importer un CSV", "Ctrl+I", self.import_csv),
+            ("Factures", "Ctrl+Shift+F", self.show_billing),
             ("Fait", "Ctrl+D", self.complete_day_item),
             ("Actualiser", "F5", self.refresh),
             ("Se déconnecter", "Ctrl+Shift+Q", self._sign_out),
@@ -168,6 +171,19 @@ class SalesWindow(QMainWindow):
         self.count_label.setText(f"{len(rows)} prestataire(s)")
         self._show_day()
         self.contracts_tab.refresh()
+        if self.billing_window is not None and self.billing_window.isVisible():
+            self.billing_window.refresh()
+
+    def show_billing(self) -> BillingWindow:
+        """Invoices, payments, dunning: what reps record and follow; the debit runs and credit
+        notes are the managers' (from the Pilotage menu, where the server is asked)."""
+        if self.billing_window is None:
+            self.billing_window = BillingWindow(
+                self.workspace, self.user, self.clock, self.settings, BillingCalls(), self
+            )
+        self.billing_window.show()
+        self.billing_window.raise_()
+        return self.billing_window
 
     def _show_day(self) -> None:
         self.day.clear()

@@ -184,3 +184,12 @@ def test_simulation_bad_input_keeps_what_was_typed(window) -> None:  # type: ign
     assert "inconnu" in dialog.form.error_text("departements")
     assert dialog.form.error_text("price")
     assert dialog.departements.text() == "75, 999"
+
+
+def test_reps_follow_invoices_and_the_server_commands_stay_the_managers(window) -> None:  # type: ignore[no-untyped-def]
+    window.actions_by_name["Factures"].trigger()
+    billing = window.billing_window
+    assert billing is not None and billing.isVisible() and billing.tabs.count() == 4
+    assert not billing.debits.prepare_button.isEnabled()
+    assert "manager" in billing.debits.prepare_button.toolTip()
+    window.refresh()  # a sync refreshes the open window too
