@@ -238,7 +238,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     def dunning() -> None:
         """Suspend the contracts of providers with invoices unpaid past the delay, resume the
         ones whose unpaid invoices were settled."""
-        after_commit(requests=write(lambda s: dunning_requests(s, utc_now(), config.dunning)))
+        # READ COMMITTED: the pending requests it checks are the committed ones, not a snapshot.
+        made = write(lambda s: dunning_requests(s, utc_now(), config.dunning), "dispatch")
+        after_commit(requests=made)
 
     def sweep() -> None:
         dunning()

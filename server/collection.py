@@ -167,11 +167,10 @@ def debit_run(
             reason = "pas de mandat SEPA utilisable"
         elif announced > collection_date:
             reason = f"préavis de {policy.prenotice_days} jours : pas avant le {announced:%d/%m/%Y}"
-        if reason is not None or mandate is None:
-            skipped.append(
-                Skipped(item.number, item.buyer_name, item.open_cents, reason or "pas de mandat")
-            )
+        if reason is not None:
+            skipped.append(Skipped(item.number, item.buyer_name, item.open_cents, reason))
             continue
+        assert mandate is not None
         first_use.setdefault(mandate.id, mandate.last_collected_on)
         used[mandate.id] = mandate
         end_to_end = f"{item.number}-{debits_so_far.get(item.invoice_id, 0) + 1}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.billing.dunning import DunningPolicy
@@ -34,15 +34,37 @@ def dunning_requests(session: Session, now: datetime, policy: DunningPolicy) -> 
         open_only=True,
     ):
         overdue.setdefault(item.provider_id, []).append(item.number)
+    # Only the versions this may change are locked (dispatch locks versions too): the active
+    # ones of late payers, and the ones the server suspended for unpaid invoices.
+    suspended_for_unpaid = (
+        select(ContractRequest.version_id)
+        .where(
+            ContractRequest.cause == UNPAID,
+            ContractRequest.kind == RequestKind.SUSPEND,
+            ContractRequest.state == RequestState.DONE,
+        )
+        .scalar_subquery()
+    )
+    late_payers = list(overdue)
     versions = session.scalars(
         select(ContractVersion)
         .join(Contract, Contract.id == ContractVersion.contract_id)
         .where(
             ContractVersion.deleted.is_(False),
-            ContractVersion.status.in_([ContractStatus.ACTIVE, ContractStatus.SUSPENDED]),
+            or_(
+                and_(
+                    ContractVersion.status == ContractStatus.ACTIVE,
+                    Contract.provider_id.in_(late_payers),
+                ),
+                and_(
+                    ContractVersion.status == ContractStatus.SUSPENDED,
+                    ContractVersion.id.in_(suspended_for_unpaid),
+                ),
+            ),
         )
         .order_by(ContractVersion.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     provider_of = dict(
         session.execute(
