@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from babel.dates import format_date
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -30,19 +29,20 @@ from app.domain.contracts import (
 )
 from app.reference import RESOURCES_DIR
 from app.reports.pdf_parts import (
+    BLUE,
     CONTENT_WIDTH,
     FONT,
     FONT_BOLD,
     Letterhead,
     a4_document,
     document_styles,
+    long_date,
     pdf_euros,
     pdf_text,
     table_style,
 )
 
 GENERAL_TERMS = RESOURCES_DIR / "legal" / "conditions-generales-de-vente.txt"
-BLUE = colors.HexColor("#1f4e79")
 
 
 @dataclass(frozen=True)
@@ -72,19 +72,15 @@ class ContractDocument:
     changes: list[TermChange] = field(default_factory=list)
 
 
-def _day(value: date) -> str:
-    return format_date(value, "d MMMM yyyy", locale="fr_FR")
-
-
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(pdf_text(escape(text)).replace("\n", "<br/>"), style)
 
 
 def _terms_rows(terms: ContractTerms) -> list[list[str]]:
     ceiling = monthly_ceiling_cents(terms)
-    end = _day(terms.ends_on) if terms.ends_on else "durée indéterminée"
+    end = long_date(terms.ends_on) if terms.ends_on else "durée indéterminée"
     rows = [
-        ["Date de début", _day(terms.starts_on)],
+        ["Date de début", long_date(terms.starts_on)],
         ["Date de fin", end],
         ["Tacite reconduction", "oui" if terms.tacit_renewal else "non"],
         ["Préavis de résiliation", f"{terms.notice_days} jours"],
@@ -132,7 +128,7 @@ def write_contract_pdf(document: ContractDocument, letterhead: Letterhead, path:
         _p(
             f"Contrat n° {reference} – version {document.version_number}"
             + (" (avenant)" if document.version_number > 1 else "")
-            + f" – {document.status_label} – établi le {_day(document.made_on)}",
+            + f" – {document.status_label} – établi le {long_date(document.made_on)}",
             body,
         ),
         Spacer(1, 4 * mm),
@@ -273,7 +269,7 @@ def _amendment(
     return [
         _p(f"Objet de l'avenant n° {previous}", heading),
         _p(
-            f"À compter du {_day(document.terms.starts_on)}, les conditions particulières "
+            f"À compter du {long_date(document.terms.starts_on)}, les conditions particulières "
             f"ci-dessous remplacent celles de la version {previous}. Modifications\xa0:",
             body,
         ),

@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from babel.dates import format_date
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -19,18 +18,18 @@ from reportlab.platypus import Paragraph, Spacer, Table
 from app.billing.dunning import RECOVERY_INDEMNITY_CENTS
 from app.billing.invoices import InvoiceKind
 from app.reports.pdf_parts import (
+    BLUE,
     CONTENT_WIDTH,
     FONT_BOLD,
     Letterhead,
     a4_document,
     document_styles,
     grouped_iban,
+    long_date,
     pdf_euros,
     pdf_text,
     table_style,
 )
-
-BLUE = colors.HexColor("#1f4e79")
 
 
 @dataclass(frozen=True)
@@ -89,10 +88,6 @@ class InvoiceDocument:
     debit: DirectDebit | None = None
 
 
-def _day(value: date) -> str:
-    return format_date(value, "d MMMM yyyy", locale="fr_FR")
-
-
 def _percent(value: Decimal) -> str:
     return pdf_text(f"{value.normalize():f}".replace(".", ",") + "\xa0%")
 
@@ -139,10 +134,10 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
     header.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     facts = [
         f"{title} n° {document.number}",
-        f"Date d'émission : {_day(document.issue_date)}",
+        f"Date d'émission : {long_date(document.issue_date)}",
         f"Prestation : mise en relation (fourniture de demandes de devis) du "
-        f"{_day(document.period_start)} au {_day(document.period_end)}",
-        f"Échéance : {_day(document.due_date)}",
+        f"{long_date(document.period_start)} au {long_date(document.period_end)}",
+        f"Échéance : {long_date(document.due_date)}",
     ]
     if document.corrects_number:
         facts.insert(1, f"Avoir sur la facture n° {document.corrects_number}")
@@ -190,7 +185,7 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
         )
     )
     legal = [
-        f"Paiement à l'échéance du {_day(document.due_date)}, sans escompte pour paiement "
+        f"Paiement à l'échéance du {long_date(document.due_date)}, sans escompte pour paiement "
         "anticipé.",
         f"En cas de retard de paiement : pénalités au {letterhead.late_penalty_rate}, exigibles "
         "dès le lendemain de l'échéance, et indemnité forfaitaire pour frais de recouvrement "

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.numbers import format_percent
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
@@ -133,3 +136,12 @@ def pdf_percent(value: float) -> str:
 def grouped_iban(iban: str) -> str:
     """An IBAN as people read it: groups of four characters."""
     return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+
+
+# The colour of titles and table headers on every document.
+BLUE = colors.HexColor("#1f4e79")
+
+
+def long_date(value: date) -> str:
+    """'1 décembre 2026', as documents print dates in sentences."""
+    return format_date(value, "d MMMM yyyy", locale="fr_FR")

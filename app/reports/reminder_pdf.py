@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from babel.dates import format_date
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -17,18 +16,19 @@ from reportlab.platypus import Paragraph, Spacer, Table
 
 from app.billing.dunning import LEVEL_LABELS, RECOVERY_INDEMNITY_CENTS
 from app.reports.pdf_parts import (
+    BLUE,
     CONTENT_WIDTH,
     FONT_BOLD,
     Letterhead,
     a4_document,
     document_styles,
     grouped_iban,
+    long_date,
     pdf_euros,
     pdf_text,
     table_style,
 )
 
-BLUE = colors.HexColor("#1f4e79")
 LAST_LEVEL = max(LEVEL_LABELS)
 
 
@@ -51,10 +51,6 @@ class ReminderLetter:
     @property
     def claimed_cents(self) -> int:
         return self.open_cents + self.penalty_cents + self.indemnity_cents
-
-
-def _day(value: date) -> str:
-    return format_date(value, "d MMMM yyyy", locale="fr_FR")
 
 
 def write_reminder_pdf(letter: ReminderLetter, letterhead: Letterhead, path: Path) -> Path:
@@ -154,7 +150,7 @@ def write_reminder_pdf(letter: ReminderLetter, letterhead: Letterhead, path: Pat
             style=table_style([]),
         ),
         Spacer(1, 6 * mm),
-        p(f"Le {_day(letter.sent_on)}"),
+        p(f"Le {long_date(letter.sent_on)}"),
         Spacer(1, 4 * mm),
         p(f"Objet : {title} — facture n° {letter.invoice_number}", styles["Heading4"]),
         p("Madame, Monsieur,"),

@@ -17,12 +17,14 @@ from reportlab.platypus import Paragraph, Spacer, Table
 
 from app.demand.simulation import Simulation
 from app.reports.pdf_parts import (
+    BLUE,
     CONTENT_WIDTH,
     FONT,
     FONT_BOLD,
     Letterhead,
     a4_document,
     document_styles,
+    long_date,
     table_style,
 )
 from app.reports.pdf_parts import pdf_euros as _euros
@@ -30,7 +32,6 @@ from app.reports.pdf_parts import pdf_percent as _percent
 from app.reports.pdf_parts import pdf_text as _pdf
 
 PARIS = ZoneInfo("Europe/Paris")
-BLUE = colors.HexColor("#1f4e79")
 ORANGE = colors.HexColor("#d9822b")
 
 
@@ -109,8 +110,7 @@ def write_simulation_pdf(
         Spacer(1, 5 * mm),
         Paragraph("Simulation de demande", title),
         Paragraph(
-            f"Préparée pour <b>{prospect_name}</b> le "
-            f"{format_date(made.date(), 'd MMMM yyyy', locale='fr_FR')}",
+            f"Préparée pour <b>{prospect_name}</b> le {long_date(made.date())}",
             body,
         ),
         Paragraph(f"Catégories : {', '.join(request.category_names)}", body),
