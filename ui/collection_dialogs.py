@@ -3,6 +3,7 @@ provider's account statement. A refused form stays open with what was typed and 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from app.billing.ledger import MANUAL_KINDS, PAYMENT_KIND_LABELS, REJECT_REASONS
 from app.billing.sepa import MANDATE_KIND_LABELS, MandateInput, MandateKind
 from app.domain.errors import ActionRefused, FieldErrors
 from app.domain.money import InvalidAmount, format_euros, parse_euros
+from app.services.collection import CollectionService
 from app.services.collection_queries import StatementLine
 from ui.dialog_parts import ERROR_COLOUR, dialog_buttons, error_line
 
@@ -103,11 +105,15 @@ class PaymentDialog(_Form):
         what: str,
         open_cents: int,
         today: date,
-        record: Callable[[str, int | None, date, str], Any],
+        service: CollectionService,
+        provider_id: uuid.UUID,
+        invoice_id: uuid.UUID | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Enregistrer un règlement", parent)
-        self.record = record
+        self.service = service
+        self.provider_id = provider_id
+        self.invoice_id = invoice_id
         self.form.addRow(QLabel(f"{what} — reste dû : {format_euros(open_cents, with_cents=True)}"))
         self.kind = QComboBox()
         for kind in MANUAL_KINDS:
@@ -127,8 +133,13 @@ class PaymentDialog(_Form):
             cents = parse_euros(self.amount.text(), required=True)
         except InvalidAmount as bad:
             raise FieldErrors({"amount": str(bad)}) from None
-        return self.record(
-            self.kind.currentData(), cents, edited_date(self.received_on), self.reference.text()
+        return self.service.record_payment(
+            self.provider_id,
+            self.kind.currentData(),
+            cents,
+            edited_date(self.received_on),
+            self.reference.text(),
+            invoice_id=self.invoice_id,
         )
 
 

@@ -4,7 +4,6 @@ notes."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -224,17 +223,13 @@ class InvoiceListTab(QWidget):
         row = self.selected()
         if row is None or row.is_credit_note:
             return None
-
-        def record(kind: str, cents: int | None, on: date, reference: str) -> list[uuid.UUID]:
-            return self.service.record_payment(
-                row.provider_id, kind, cents, on, reference, invoice_id=row.invoice_id
-            )
-
         dialog = PaymentDialog(
             f"Facture {row.number} — {row.buyer_name}",
             row.open_cents,
             paris_today(self.clock()),
-            record,
+            self.service,
+            row.provider_id,
+            row.invoice_id,
             self,
         )
         dialog.accepted.connect(self.refresh)

@@ -4,7 +4,6 @@ account statement."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -140,16 +139,13 @@ class ProviderPayments(QWidget):
         if self.open_cents <= 0:
             QMessageBox.information(self, "Règlement", "Ce prestataire n'a rien à régler.")
             return None
-
-        def record(kind: str, cents: int | None, on: date, reference: str) -> list[uuid.UUID]:
-            return self.service.record_payment(self.provider_id, kind, cents, on, reference)
-
         dialog = PaymentDialog(
             f"{self.company_name} (réparti sur les plus anciennes factures)",
             self.open_cents,
             paris_today(self.clock()),
-            record,
-            self,
+            self.service,
+            self.provider_id,
+            parent=self,
         )
         dialog.accepted.connect(self.refresh)
         dialog.open()
