@@ -83,10 +83,10 @@ class AccountingExportTab(QWidget):
             self.entries.setColumnWidth(column, width)
         layout.addWidget(self.summary)
         layout.addWidget(self.entries)
-        self.month.currentIndexChanged.connect(lambda _i: self.preview())
-        self.preview()
+        self.month.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.refresh()
 
-    def preview(self) -> None:
+    def refresh(self) -> None:
         lines = self.queries.journal(self.month.currentData())
         self.entries.clear()
         for line in journal_rows(lines):
@@ -153,8 +153,6 @@ class BillingWindow(QDialog):
         layout.addLayout(bottom)
 
     def refresh(self) -> None:
-        """Everything again from the local rows (after a sync, or on changing tab)."""
-        self.invoices.refresh()
-        self.debits.refresh()
-        self.dunning.refresh()
-        self.export.preview()
+        """The tab in view, again from the local rows (after a sync, or when it is shown):
+        at the scale of years of invoices, each tab's reading is worth doing only when seen."""
+        self.tabs.currentWidget().refresh()  # type: ignore[attr-defined]

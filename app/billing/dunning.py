@@ -71,7 +71,7 @@ def dunning_status(
     next_level = next_on = None
     if open_cents > 0:
         for level, days in enumerate(policy.reminder_days, start=1):
-            if level not in levels_sent and level > max(levels_sent, default=0):
+            if level > max(levels_sent, default=0):  # levels go up, never back
                 next_level, next_on = level, due_date + timedelta(days=days)
                 break
     return DunningStatus(
@@ -85,7 +85,3 @@ def dunning_status(
         next_on=next_on,
         suspends_on=due_date + timedelta(days=policy.suspend_after_days),
     )
-
-
-def suspension_due(due_date: date, open_cents: int, today: date, policy: DunningPolicy) -> bool:
-    return open_cents > 0 and (today - due_date).days >= policy.suspend_after_days

@@ -340,25 +340,6 @@ class CollectionQueries:
                 )
             ]
 
-    def providers_without_mandate(
-        self, provider_ids: list[uuid.UUID], today: date
-    ) -> set[uuid.UUID]:
-        """Of these providers, the ones no usable mandate lets us debit."""
-        with self.sessions() as session:
-            usable = {
-                m.provider_id
-                for m in session.scalars(
-                    select(SepaMandate).where(
-                        SepaMandate.provider_id.in_(provider_ids), SepaMandate.deleted.is_(False)
-                    )
-                )
-                if mandate_usable(
-                    MandateKind(m.kind), m.signed_on, m.revoked_on, m.last_collected_on, today
-                )
-                is None
-            }
-        return set(provider_ids) - usable
-
     def debits(self, since: date) -> list[DebitRow]:
         """Direct debits collected since `since`, newest first, with their reject if any."""
         with self.sessions() as session:

@@ -180,7 +180,7 @@ def test_a_rejected_debit_moves_the_invoice_into_dunning(  # type: ignore[no-unt
     dialog.submit()
     assert not dialog.isVisible()
     assert debits.debits.topLevelItem(0).text(5) == "rejeté (AM04)"
-    window.refresh()
+    window.tabs.setCurrentWidget(window.dunning)  # showing the tab reads it again
     dunning = window.dunning
     assert dunning.overdue.topLevelItemCount() == 1
     row = dunning.overdue.topLevelItem(0)
