@@ -55,7 +55,7 @@ class LeadSubmission:
     consent_at: datetime | None = None
     consent_wording_version: str | None = None
     journey: tuple[JourneyInput, ...] = field(default_factory=tuple)
-    # The consumer asked to hear from at most this many providers (DOMAIN_RULES).
+    # The consumer asked to hear from at most this many providers (docs/domain-rules.md).
     max_providers: int | None = None
 
 
