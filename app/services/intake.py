@@ -1,6 +1,6 @@
 """Registering a consumer's request (a lead): the rules every new lead goes through.
 
-Used by the tests and, later, by the server's web-form endpoint. The demo generator applies
+Used by the server's web-form endpoint (server/intake.py) and the tests. The demo generator applies
 the same policy functions in bulk.
 """
 
