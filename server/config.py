@@ -10,7 +10,7 @@ from app.billing.dunning import DunningPolicy
 from app.dispatch.matching import DispatchPolicy
 
 DEFAULT_DATABASE = Path("var/server/server.sqlite")
-# The dispatch rules a deployment may change (DOMAIN_RULES defaults otherwise).
+# The dispatch rules a deployment may change (docs/domain-rules.md defaults otherwise).
 _DISPATCH_VARIABLES = {
     "max_providers_per_lead": "CRM_DISPATCH_MAX_PROVIDERS_PER_LEAD",
     "backfill_days": "CRM_DISPATCH_BACKFILL_DAYS",

@@ -344,7 +344,7 @@ def issue_credit_note(
 ) -> Invoice:
     """A credit note on an issued invoice: all of it (`net_cents` None), or part of it.
 
-    The invoice itself is never edited (DOMAIN_RULES): the credit note refers to it and takes
+    The invoice itself is never edited (docs/domain-rules.md): the credit note cites it and takes
     the next number of the same gapless sequence. Cancelling all of it gives its lines back
     negated, frees the dispute credits it used and lets the month be invoiced again. A partial
     credit note is one line of `net_cents` excl. VAT at the invoice's rate; the notes on an

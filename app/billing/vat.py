@@ -1,4 +1,4 @@
-"""VAT on our invoices, by the provider's place (DOMAIN_RULES: rates are data).
+"""VAT on our invoices, by the provider's place (docs/domain-rules.md: rates are data).
 
 resources/reference/vat_rates.csv maps départements to a rate: 20 % in mainland France and
 Corsica, 8.5 % in Guadeloupe, Martinique and La Réunion, none in Guyane and Mayotte (with

@@ -30,13 +30,13 @@ from enum import StrEnum
 
 @dataclass(frozen=True)
 class DispatchPolicy:
-    # DOMAIN_RULES: a lead is shared with at most N providers, typically up to 3 or 4.
+    # docs/domain-rules.md: a lead is shared with at most N providers, typically up to 3 or 4.
     max_providers_per_lead: int = 3
     # Pace of a contract with neither a cap nor a package: delivered / this many leads.
     uncapped_monthly_target: int = 30
     # On activation, released leads this recent that still have room are offered to it.
     backfill_days: int = 7
-    # DOMAIN_RULES: a provider may dispute a lead within a window (commonly 14 to 30 days).
+    # docs/domain-rules.md: a provider may dispute a lead within a window (commonly 14-30 days).
     dispute_window_days: int = 30
 
 

@@ -1,4 +1,4 @@
-"""A provider's dispute of a lead it bought (DOMAIN_RULES: leads sold to providers).
+"""A provider's dispute of a lead it bought (docs/domain-rules.md, "Leads sold to providers").
 
 Valid reasons: duplicate; wrong or unreachable contact details; wrong postcode or category;
 fake request. Not valid: the consumer did not answer once, already hired someone, was just

@@ -1,4 +1,4 @@
-"""SQLAlchemy models of the workstation (and, later, server) database.
+"""SQLAlchemy models of the workstation database, which the server's database also holds.
 
 Every synced table carries the columns of `SyncedRow`: a UUID born where the record is,
 created/updated times, a tombstone flag, the server sequence it was last seen at, and the

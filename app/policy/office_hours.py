@@ -1,7 +1,7 @@
 """When a provider may be called: office hours in the provider's own zone (B2B).
 
 The consumer rules of art. D.223-9 do not apply to companies, but we call providers only in
-business hours of their zone (DOMAIN_RULES.md, "Calling and prospecting providers"): Monday
+business hours of their zone (docs/domain-rules.md, "Calling providers (B2B)"): Monday
 to Friday, 09:00-12:30 and 14:00-18:00 local time, never on a public holiday of that zone.
 The same calendar machinery as for consumers serves, with these windows.
 """

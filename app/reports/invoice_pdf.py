@@ -1,5 +1,5 @@
 """An invoice or credit note as a PDF (reportlab), with every mention French law requires
-(DOMAIN_RULES, code de commerce L441-9 and code général des impôts art. 242 nonies A)."""
+(docs/domain-rules.md, code de commerce L441-9 and code général des impôts art. 242 nonies A)."""
 
 from __future__ import annotations
 

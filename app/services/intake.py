@@ -1,6 +1,6 @@
 """Registering a consumer's request (a lead): the rules every new lead goes through.
 
-Used by the tests and, later, by the server's web-form endpoint. The demo generator applies
+Used by the server's web-form endpoint (server/intake.py) and the tests. The demo generator applies
 the same policy functions in bulk.
 """
 
@@ -55,7 +55,7 @@ class LeadSubmission:
     consent_at: datetime | None = None
     consent_wording_version: str | None = None
     journey: tuple[JourneyInput, ...] = field(default_factory=tuple)
-    # The consumer asked to hear from at most this many providers (DOMAIN_RULES).
+    # The consumer asked to hear from at most this many providers (docs/domain-rules.md).
     max_providers: int | None = None
 
 

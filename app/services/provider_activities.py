@@ -1,6 +1,6 @@
 """Calls, e-mails, meetings, notes and tasks on providers, and the rep's "my day" list.
 
-A planned call must fall in office hours of the provider's zone (DOMAIN_RULES.md, B2B calls);
+A planned call must fall in office hours of the provider's zone (docs/domain-rules.md, B2B);
 the service proposes the next office-hours slot when it does not. Every call is logged.
 """
 
