@@ -21,10 +21,12 @@ from app.persistence.models import (
     Contract,
     ContractRequest,
     ContractVersion,
+    DebitBatch,
     Invoice,
     Payment,
     SepaMandate,
 )
+from app.services.collection_queries import CollectionQueries
 from app.services.receivables import receivables
 from server.collection import DebitRunRefused, debit_run, refusal
 from server.contracts import answer_request
@@ -86,6 +88,38 @@ def test_a_debit_run_collects_due_invoices_with_a_mandate_once(issued) -> None: 
     with dispatch.begin() as session:
         again = debit_run(session, COLLECTION, RUN_AT, None, POLICY)
     assert again.batch_id is None and again.lines == []
+
+
+def test_a_past_debit_file_is_made_again_with_the_same_lines(issued) -> None:  # type: ignore[no-untyped-def]
+    """The pain.008 file of a past batch again: the lines as the run made them."""
+    sessions, dispatch, _providers = issued
+    with dispatch.begin() as session:
+        run = debit_run(session, COLLECTION, RUN_AT, None, POLICY)
+    assert run.batch_id is not None
+    again = CollectionQueries(sessions).batch_file(run.batch_id)
+    assert (again.message_id, again.collection_date) == (run.message_id, COLLECTION)
+    assert again.lines == run.lines
+    # A later batch on the same mandate is a recurring debit (RCUR), the first one stays FRST.
+    with sessions.begin() as session:
+        later = DebitBatch(
+            message_id="PRLV-LATER", collection_date=COLLECTION + timedelta(days=31),
+            count=1, total_cents=100,
+        )  # fmt: skip
+        session.add(later)
+        session.flush()
+        first = session.scalars(select(Payment).where(Payment.batch_id == run.batch_id)).one()
+        session.add(
+            Payment(
+                provider_id=first.provider_id, invoice_id=first.invoice_id,
+                kind=PaymentKind.DIRECT_DEBIT, amount_cents=100,
+                received_on=later.collection_date, batch_id=later.id,
+                mandate_id=first.mandate_id, end_to_end_id="E2E-LATER", recorded_at=RUN_AT,
+            )
+        )  # fmt: skip
+        later_id = later.id
+    queries = CollectionQueries(sessions)
+    assert [line.sequence_type for line in queries.batch_file(later_id).lines] == ["RCUR"]
+    assert [line.sequence_type for line in queries.batch_file(run.batch_id).lines] == ["FRST"]
 
 
 def test_a_debit_run_waits_for_the_due_date_and_the_prenotice(issued) -> None:  # type: ignore[no-untyped-def]
