@@ -24,6 +24,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from app.billing.vat import vat_category
 from app.reports.invoice_pdf import InvoiceDocument
 from app.reports.pdf_parts import Letterhead
 
@@ -60,11 +61,6 @@ def _date(parent: etree._Element, tag: str, value: date) -> None:
     _el(holder, "udt:DateTimeString", f"{value:%Y%m%d}", format="102")
 
 
-def _category(percent: Decimal) -> str:
-    """S: standard or reduced rate; O: outside the scope of VAT (Guyane, Mayotte)."""
-    return "S" if percent > 0 else "O"
-
-
 def _address(parent: etree._Element, line: str, postcode: str, city: str) -> None:
     address = _el(parent, "ram:PostalTradeAddress")
     _el(address, "ram:PostcodeCode", postcode)
@@ -84,6 +80,9 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
     # A credit note (381) states its amounts as positive: the type code carries the sign.
     flip = -1 if document.kind == "credit_note" else 1
     credit_note = flip == -1
+    # BR-O-02: a document outside the scope of VAT names no VAT identifier, neither ours nor
+    # the buyer's (the seller is still identified by its SIREN, BT-30, as BR-CO-26 wants).
+    vat_identifiers = not document.outside_vat_scope
     root = etree.Element(f"{{{NS['rsm']}}}CrossIndustryInvoice", nsmap=NS)
     context = _el(root, "rsm:ExchangedDocumentContext")
     _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931)
@@ -114,7 +113,7 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
         settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
         tax = _el(settlement, "ram:ApplicableTradeTax")
         _el(tax, "ram:TypeCode", "VAT")
-        _el(tax, "ram:CategoryCode", _category(line.vat_percent))
+        _el(tax, "ram:CategoryCode", vat_category(line.vat_percent))
         if line.vat_percent > 0:
             _el(tax, "ram:RateApplicablePercent", _percent(line.vat_percent))
         summation = _el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
@@ -127,7 +126,7 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
         legal = _el(seller_party, "ram:SpecifiedLegalOrganization")
         _el(legal, "ram:ID", seller.siren, schemeID=SIREN_SCHEME)
     _address(seller_party, *_split_address(seller.address))
-    if seller.vat_number:
+    if seller.vat_number and vat_identifiers:
         _el(_el(seller_party, "ram:SpecifiedTaxRegistration"), "ram:ID", seller.vat_number,
             schemeID="VA")  # fmt: skip
     buyer = _el(agreement, "ram:BuyerTradeParty")
@@ -136,7 +135,7 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
         legal = _el(buyer, "ram:SpecifiedLegalOrganization")
         _el(legal, "ram:ID", document.buyer_siren, schemeID=SIREN_SCHEME)
     _address(buyer, *_split_address(document.buyer_address))
-    if document.buyer_vat_number:
+    if document.buyer_vat_number and vat_identifiers:
         _el(_el(buyer, "ram:SpecifiedTaxRegistration"), "ram:ID", document.buyer_vat_number,
             schemeID="VA")  # fmt: skip
 
@@ -165,7 +164,7 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
         if rate.percent == 0:
             _el(tax, "ram:ExemptionReason", document.vat_mention or "Hors champ de la TVA")
         _el(tax, "ram:BasisAmount", _amount(flip * rate.base_cents))
-        _el(tax, "ram:CategoryCode", _category(rate.percent))
+        _el(tax, "ram:CategoryCode", vat_category(rate.percent))
         if rate.percent > 0:
             _el(tax, "ram:RateApplicablePercent", _percent(rate.percent))
     period = _el(settlement, "ram:BillingSpecifiedPeriod")

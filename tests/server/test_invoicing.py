@@ -15,6 +15,7 @@ from app.billing.invoices import InvoiceStatus
 from app.persistence.models import (
     Invoice,
     InvoiceLine,
+    Provider,
     ProviderCredit,
 )
 from server.invoicing import issued_numbers, preview_invoice
@@ -102,6 +103,9 @@ def test_an_issued_invoice_prints_every_mandatory_mention(books, tmp_path) -> No
     from app.settings import Settings
 
     sessions, dispatch, providers = books
+    with sessions.begin() as session:
+        for name in ("Paris", "Guyane"):
+            session.get(Provider, providers[name]).vat_number = "FR83404833048"
     issue_all(dispatch)
     with sessions() as session:
         by_provider = {i.provider_id: i.id for i in session.scalars(select(Invoice))}
@@ -134,7 +138,14 @@ def test_an_issued_invoice_prints_every_mandatory_mention(books, tmp_path) -> No
         "-29,99 €",
     ):
         assert mention in paris, mention
-    assert "art. 294-1 du CGI" in texts["Guyane"] and "TVA 0 %" in texts["Guyane"]
+    assert "TVA intracommunautaire FR83404833048" in paris
+    # Outside the scope of VAT (category O): the mention, no rate of 0 %, no VAT identifier
+    # of ours or of the buyer's (BR-O-02), as in its Factur-X XML.
+    guyane = texts["Guyane"]
+    assert "TVA non applicable en Guyane et à Mayotte (art. 294-1 du CGI)" in guyane
+    assert "Hors champ de la TVA sur 89,97 €" in guyane and "Hors champ" in guyane
+    assert "TVA 0 %" not in guyane and "FR96552100554" not in guyane
+    assert "FR83404833048" not in guyane and "RCS Paris 552 100 554" in guyane
     assert "■" not in paris
 
 
@@ -244,3 +255,77 @@ def test_partial_credit_notes_never_credit_more_than_the_invoice(books) -> None:
             rest, Decimal("8.5")
         )
         assert issued_numbers(session) == [1, 2, 3, 4, 5]
+
+
+def test_every_kind_of_document_passes_the_official_en16931_rules(books) -> None:  # type: ignore[no-untyped-def]
+    """Mainland 20 %, 8.5 % (La Réunion), outside the scope of VAT (Guyane, category O), each
+    paid by transfer or by direct debit, and whole and partial credit notes: every Factur-X XML
+    we make passes the EN 16931 business rules, not only the schema."""
+    import facturx
+
+    from app.billing.sepa import MandateKind
+    from app.persistence.models import SepaMandate
+    from app.services.invoice_queries import facturx_invoice
+    from app.settings import Settings
+    from server.invoicing import issue_credit_note
+    from tests.en16931 import breaches
+
+    sessions, dispatch, providers = books
+    with sessions.begin() as session:  # buyers with their SIREN and VAT number
+        for provider_id, siren in zip(
+            providers.values(), ("404833048", "542051180", "552081317"), strict=True
+        ):
+            provider = session.get(Provider, provider_id)
+            provider.siren = siren
+            provider.vat_number = f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+    issue_all(dispatch)
+    with sessions.begin() as session:
+        invoices = {
+            name: session.scalars(select(Invoice).where(Invoice.provider_id == provider_id)).one()
+            for name, provider_id in providers.items()
+        }
+        ids = {f"{name} (virement)": invoice.id for name, invoice in invoices.items()}
+    letterhead = Settings().letterhead
+    xmls = {name: facturx_invoice(sessions, i, letterhead) for name, i in ids.items()}
+    with sessions.begin() as session:  # then every provider signs a mandate: direct debits
+        for name, provider_id in providers.items():
+            session.add(
+                SepaMandate(
+                    provider_id=provider_id, rum=f"RUM-{name.upper()}-1",
+                    debtor_name=name, iban="FR7630004000031234567890143",
+                    kind=MandateKind.RECURRENT, signed_on=date(2026, 6, 1),
+                )
+            )  # fmt: skip
+    for name, invoice in invoices.items():
+        xmls[f"{name} (prélèvement)"] = facturx_invoice(sessions, invoice.id, letterhead)
+    with dispatch.begin() as session:
+        notes = {
+            "Paris, avoir total": issue_credit_note(session, invoices["Paris"].id, "erreur", NOW),
+            "Réunion, avoir partiel": issue_credit_note(
+                session, invoices["Réunion"].id, "geste", NOW, net_cents=1_001
+            ),
+            "Guyane, avoir partiel": issue_credit_note(
+                session, invoices["Guyane"].id, "geste", NOW, net_cents=1_001
+            ),
+        }
+        note_ids = {name: note.id for name, note in notes.items()}
+    with dispatch.begin() as session:
+        note_ids["Guyane, second avoir partiel"] = issue_credit_note(
+            session,
+            invoices["Guyane"].id,
+            "le reste",
+            NOW,
+            net_cents=invoices["Guyane"].net_cents - 1_001,
+        ).id
+    for name, note_id in note_ids.items():
+        xmls[name] = facturx_invoice(sessions, note_id, letterhead)
+    found = {}
+    for name, pdf in xmls.items():
+        _filename, xml = facturx.get_xml_from_pdf(pdf, check_xsd=True)
+        found[name] = breaches(xml)
+    assert (
+        b"<ram:TypeCode>59</ram:TypeCode>"
+        in facturx.get_xml_from_pdf(xmls["Guyane (prélèvement)"])[1]
+    )
+    report = "\n".join(f"{name}: {b}" for name, found_here in found.items() for b in found_here)
+    assert not report, "EN 16931 rules broken:\n" + report
