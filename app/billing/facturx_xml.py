@@ -8,7 +8,7 @@ quantity at a positive price: EN 16931 forbids negative prices (BR-27).
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import facturx
@@ -210,9 +210,56 @@ def with_srgb_output_intent(pdf: bytes) -> bytes:
     return out.getvalue()
 
 
+_XMP = {
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+}
+# The Info entries PDF/A wants equal to their XMP counterparts (ISO 19005-3, 6.6.2.3.1).
+_INFO_FROM_XMP = {
+    "/Title": "dc:title/rdf:Alt/rdf:li",
+    "/Author": "dc:creator/rdf:Seq/rdf:li",
+    "/Subject": "dc:description/rdf:Alt/rdf:li",
+    "/Creator": "xmp:CreatorTool",
+    "/Producer": "pdf:Producer",
+    "/CreationDate": "xmp:CreateDate",
+    "/ModDate": "xmp:ModifyDate",
+}
+
+
+def _pdf_date(xmp_date: str) -> str:
+    moment = datetime.fromisoformat(xmp_date)
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"D:{moment:%Y%m%d%H%M%S}{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
+
+
+def info_from_xmp(pdf: bytes) -> bytes:
+    """The PDF with its Info dictionary rewritten from its XMP metadata.
+
+    The `factur-x` package writes an XMP saying Producer "pypdf" (the library that wrote the
+    file) but leaves the Info dictionary's Producer to ReportLab, and adds Keywords to Info
+    only: PDF/A-3 requires both to agree, so the XMP, which PDF/A reads first, decides.
+    """
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    xmp = etree.fromstring(writer._root_object["/Metadata"].get_object().get_data())
+    info = {}
+    for key, path in _INFO_FROM_XMP.items():
+        found = xmp.find(f".//rdf:Description/{path}", _XMP)
+        if found is not None and found.text:
+            info[key] = _pdf_date(found.text) if key.endswith("Date") else found.text
+    writer.metadata = info  # replaces the whole dictionary
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def facturx_pdf(pdf: bytes, document: InvoiceDocument, seller: Letterhead) -> bytes:
     """The invoice PDF with its CII XML embedded (checked against the schema on the way)."""
-    return facturx.generate_from_binary(
+    title = "Avoir" if document.kind == "credit_note" else "Facture"
+    hybrid = facturx.generate_from_binary(
         with_srgb_output_intent(pdf),
         cii_xml(document, seller),
         flavor="factur-x",
@@ -220,9 +267,9 @@ def facturx_pdf(pdf: bytes, document: InvoiceDocument, seller: Letterhead) -> by
         check_xsd=True,
         pdf_metadata={
             "author": seller.name,
-            "keywords": "Factur-X",
-            "title": f"Facture {document.number}",
-            "subject": f"Facture {document.number} – {document.buyer_name}",
+            "title": f"{title} {document.number}",
+            "subject": f"{title} {document.number} – {document.buyer_name}",
         },
         lang="fr-FR",
     )
+    return info_from_xmp(hybrid)

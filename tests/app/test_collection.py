@@ -43,7 +43,7 @@ from app.services.collection import CollectionService
 from app.services.collection_queries import CollectionQueries, InvoiceFilter, InvoiceState
 from tests.conftest import TUESDAY_11H_PARIS
 from tests.contract_fixtures import add_issued_invoice
-from tests.pdf_checks import fonts_not_embedded
+from tests.pdf_checks import fonts_not_embedded, metadata_disagreements
 
 TODAY = date(2026, 12, 1)
 CREDITOR = Creditor("Leads & Co", "FR12ZZZ123456", "FR7630006000011234567890189", "AGRIFRPP")
@@ -336,6 +336,9 @@ def test_an_invoice_a_mandate_will_collect_announces_the_debit(books, provider, 
     assert b"<ram:CreditorReferenceID>FR12ZZZ123456</ram:CreditorReferenceID>" in xml
     assert b"<ram:IBANID>FR7630004000031234567890143</ram:IBANID>" in xml
     assert fonts_not_embedded(pdf) == set()
+    assert metadata_disagreements(pdf) == []  # PDF/A: Info and XMP say the same
+    info = PdfReader(io.BytesIO(pdf)).metadata
+    assert info is not None and info.producer == "pypdf" and info.title == "Facture F2026-000002"
     assert "/OutputIntents" in PdfReader(io.BytesIO(pdf)).trailer["/Root"]  # PDF/A colour space
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     # Issued 2 November, due 2 December: collected from the due date, the notice having run.

@@ -260,7 +260,8 @@ def test_partial_credit_notes_never_credit_more_than_the_invoice(books) -> None:
 def test_every_kind_of_document_passes_the_official_en16931_rules(books) -> None:  # type: ignore[no-untyped-def]
     """Mainland 20 %, 8.5 % (La Réunion), outside the scope of VAT (Guyane, category O), each
     paid by transfer or by direct debit, and whole and partial credit notes: every Factur-X XML
-    we make passes the EN 16931 business rules, not only the schema."""
+    we make passes the EN 16931 business rules, not only the schema, and every PDF's Info
+    dictionary agrees with its XMP metadata (PDF/A)."""
     import facturx
 
     from app.billing.sepa import MandateKind
@@ -269,6 +270,7 @@ def test_every_kind_of_document_passes_the_official_en16931_rules(books) -> None
     from app.settings import Settings
     from server.invoicing import issue_credit_note
     from tests.en16931 import breaches
+    from tests.pdf_checks import metadata_disagreements
 
     sessions, dispatch, providers = books
     with sessions.begin() as session:  # buyers with their SIREN and VAT number
@@ -322,7 +324,7 @@ def test_every_kind_of_document_passes_the_official_en16931_rules(books) -> None
     found = {}
     for name, pdf in xmls.items():
         _filename, xml = facturx.get_xml_from_pdf(pdf, check_xsd=True)
-        found[name] = breaches(xml)
+        found[name] = breaches(xml) + metadata_disagreements(pdf)
     assert (
         b"<ram:TypeCode>59</ram:TypeCode>"
         in facturx.get_xml_from_pdf(xmls["Guyane (prélèvement)"])[1]
