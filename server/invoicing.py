@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.billing.invoice_maths import LineKind, totals, vat_amount
+from app.billing.invoice_maths import LineKind, credit_note_vat, totals
 from app.billing.invoices import InvoiceKind, InvoiceStatus, invoice_number, monthly_key
 from app.billing.monthly_bill import MonthlyBill, OpenCredit, Package, SoldLead, monthly_bill
 from app.billing.sepa import MandateKind, mandate_usable
@@ -348,7 +348,7 @@ def issue_credit_note(
     the next number of the same gapless sequence. Cancelling all of it gives its lines back
     negated, frees the dispute credits it used and lets the month be invoiced again. A partial
     credit note is one line of `net_cents` excl. VAT at the invoice's rate; the notes on an
-    invoice never credit more than it was.
+    invoice never credit more than it was, VAT included (`credit_note_vat`).
     """
     if net_cents is not None:
         return _partial_credit_note(session, invoice_id, reason, now, net_cents)
@@ -418,18 +418,19 @@ def _partial_credit_note(
     if len(rates) > 1:
         raise CreditNoteRefused("Facture à plusieurs taux de TVA : annulez-la en totalité.")
     percent = Decimal(rates.pop()) if rates else Decimal(0)
-    already = -(
-        session.scalar(
-            select(func.coalesce(func.sum(Invoice.net_cents), 0)).where(
-                Invoice.corrects_invoice_id == invoice.id
-            )
-        )
-        or 0
-    )
+    notes_net, notes_vat = session.execute(
+        select(
+            func.coalesce(func.sum(Invoice.net_cents), 0),
+            func.coalesce(func.sum(Invoice.vat_cents), 0),
+        ).where(Invoice.corrects_invoice_id == invoice.id)
+    ).one()
+    already, already_vat = -int(notes_net), -int(notes_vat)  # notes are stored negated
     if already + net_cents > invoice.net_cents:
         left = format_euros(invoice.net_cents - already, with_cents=True)
         raise CreditNoteRefused(f"L'avoir dépasse ce qui reste à créditer ({left} HT).")
-    vat = vat_amount(net_cents, percent)
+    vat = credit_note_vat(
+        invoice.net_cents, invoice.vat_cents, already, already_vat, net_cents, percent
+    )
     note = _numbered_credit_note(session, invoice, now, net_cents, vat, net_cents + vat)
     session.add(
         InvoiceLine(

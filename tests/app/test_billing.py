@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.billing.invoice_maths import Line, LineKind, totals, vat_amount
+from app.billing.invoice_maths import Line, LineKind, credit_note_vat, totals, vat_amount
 from app.billing.monthly_bill import OpenCredit, Package, SoldLead, monthly_bill
 from app.billing.vat import vat_rate_for
 
@@ -81,3 +82,34 @@ def test_month_bounds_are_paris_months_in_utc() -> None:
     assert end == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
     assert month_bounds(date(2026, 7, 1))[0] == datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
     assert month_start(datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == end  # 1 Dec in Paris
+
+
+@given(
+    net=st.integers(1, 10**7),
+    percent=st.sampled_from([Decimal("20"), Decimal("8.5"), Decimal("0")]),
+    cuts=st.lists(st.floats(0, 1, exclude_max=True), max_size=8),
+)
+def test_partial_credit_notes_credit_the_invoices_vat_at_most_and_all_of_it_at_the_end(
+    net: int, percent: Decimal, cuts: list[float]
+) -> None:
+    """Any split of an invoice into partial credit notes: never more VAT than the invoice
+    carried, each note's VAT within a cent of its own base's, and the whole VAT once the
+    whole net is credited."""
+    vat = vat_amount(net, percent)
+    points = sorted({int(net * c) for c in cuts} | {0, net})
+    credited_net = credited_vat = 0
+    for start, end in pairwise(points):
+        note = credit_note_vat(net, vat, credited_net, credited_vat, end - start, percent)
+        assert abs(note - vat_amount(end - start, percent)) <= 1
+        credited_net += end - start
+        credited_vat += note
+        assert 0 <= credited_vat <= vat
+    assert (credited_net, credited_vat) == (net, vat)
+
+
+def test_two_partial_credit_notes_at_8_5_percent_credit_the_invoices_vat_exactly() -> None:
+    percent = Decimal("8.5")
+    assert vat_amount(20_000, percent) == 1_700
+    assert vat_amount(100, percent) + vat_amount(19_900, percent) == 1_701  # rounded alone
+    first = credit_note_vat(20_000, 1_700, 0, 0, 100, percent)
+    assert first + credit_note_vat(20_000, 1_700, 100, first, 19_900, percent) == 1_700

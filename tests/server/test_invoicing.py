@@ -331,3 +331,28 @@ def test_every_kind_of_document_passes_the_official_en16931_rules(books) -> None
     )
     report = "\n".join(f"{name}: {b}" for name, found_here in found.items() for b in found_here)
     assert not report, "EN 16931 rules broken:\n" + report
+
+
+def test_partial_credit_notes_never_credit_more_vat_than_the_invoice(books) -> None:  # type: ignore[no-untyped-def]
+    """At 8.5 %, 0.06 € twice then the rest of 89.97 €: each rounded alone, 0.01 + 0.01 +
+    7.64 = 7.66 € of VAT on an invoice that carried 7.65 €."""
+    from server.invoicing import issue_credit_note
+
+    sessions, dispatch, providers = books
+    issue_all(dispatch)
+    with sessions() as session:
+        reunion = session.scalars(
+            select(Invoice).where(Invoice.provider_id == providers["Réunion"])
+        ).one()
+    assert (reunion.net_cents, reunion.vat_cents) == (8_997, 765)
+    for net in (6, 6, reunion.net_cents - 12):
+        with dispatch.begin() as session:
+            issue_credit_note(session, reunion.id, "geste", NOW, net_cents=net)
+    with sessions() as session:
+        notes = session.scalars(
+            select(Invoice).where(Invoice.corrects_invoice_id == reunion.id)
+        ).all()
+        assert -sum(n.net_cents for n in notes) == reunion.net_cents
+        assert -sum(n.vat_cents for n in notes) == reunion.vat_cents
+        assert -sum(n.gross_cents for n in notes) == reunion.gross_cents
+        assert all(n.gross_cents == n.net_cents + n.vat_cents for n in notes)
