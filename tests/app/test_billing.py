@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.billing.invoice_maths import Line, LineKind, credit_note_vat, totals, vat_amount
-from app.billing.monthly_bill import OpenCredit, Package, SoldLead, monthly_bill
+from app.billing.monthly_bill import CreditUse, OpenCredit, Package, SoldLead, monthly_bill
 from app.billing.vat import vat_rate_for
 
 MAINLAND = vat_rate_for("75")
@@ -66,10 +66,46 @@ def test_the_monthly_bill_has_the_package_the_leads_beyond_it_and_the_credits() 
         (LineKind.LEADS, 1, 3000),
         (LineKind.LEADS, 2, 2500),
         (LineKind.CREDIT, 1, -2500),
+        (LineKind.CREDIT, 1, -30_500),  # what is left of the invoice: never below zero
     ]
     assert "novembre 2026" in bill.lines[0].label and "10 reçue(s)" in bill.lines[0].label
-    assert bill.credits_used == (small.id,)  # the big one waits: no negative invoice
-    assert totals(bill.lines).net_cents == 25_000 + 3000 + 5000 - 2500
+    assert bill.credits_used == (CreditUse(small.id, 2500), CreditUse(big.id, 30_500))
+    assert "305,00 € sur 999,99 €" in bill.lines[-1].label.replace("\xa0", " ")
+    assert totals(bill.lines).net_cents == 0
+
+
+def test_credits_are_used_oldest_first_and_in_part_when_larger_than_the_invoice() -> None:
+    """A credit larger than a month's invoice neither waits for ever nor lets newer ones pass."""
+    old_big, new_small = (
+        OpenCredit(uuid.uuid4(), "Avoir lead 1", 10_000),
+        OpenCredit(uuid.uuid4(), "Avoir lead 2", 500),
+    )
+    sales = [SoldLead("Cuisine", 3000, False)] * 2
+    bill = monthly_bill(date(2026, 11, 1), sales, None, [old_big, new_small], MAINLAND)
+    assert bill.credits_used == (CreditUse(old_big.id, 6000),)  # the small one waits its turn
+    assert totals(bill.lines).net_cents == 0
+    rest = OpenCredit(old_big.id, "Avoir lead 1", 4000)
+    later = monthly_bill(date(2026, 12, 1), sales * 2, None, [rest, new_small], MAINLAND)
+    assert later.credits_used == (CreditUse(old_big.id, 4000), CreditUse(new_small.id, 500))
+    assert totals(later.lines).net_cents == 12_000 - 4500
+
+
+@given(
+    prices=st.lists(st.integers(1, 50_000), max_size=6),
+    credits=st.lists(st.integers(1, 80_000), max_size=6),
+)
+def test_credits_never_take_an_invoice_below_zero_and_wait_only_behind_older_ones(
+    prices: list[int], credits: list[int]
+) -> None:
+    sales = [SoldLead("Cuisine", price, False) for price in prices]
+    opened = [OpenCredit(uuid.uuid4(), f"Avoir {n}", amount) for n, amount in enumerate(credits)]
+    bill = monthly_bill(date(2026, 11, 1), sales, None, opened, MAINLAND)
+    used = [use.amount_cents for use in bill.credits_used]
+    assert totals(bill.lines).net_cents == max(sum(prices) - sum(credits), 0)
+    assert [use.credit_id for use in bill.credits_used] == [c.id for c in opened[: len(used)]]
+    # Each used in full, but the last one maybe, which is then what was left of the invoice.
+    assert all(u == c.amount_cents for u, c in zip(used[:-1], opened, strict=False))
+    assert all(u > 0 for u in used)
 
 
 def test_month_bounds_are_paris_months_in_utc() -> None:

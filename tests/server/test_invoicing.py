@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -351,3 +351,48 @@ def test_partial_credit_notes_never_credit_more_vat_than_the_invoice(books) -> N
         assert -sum(n.vat_cents for n in notes) == reunion.vat_cents
         assert -sum(n.gross_cents for n in notes) == reunion.gross_cents
         assert all(n.gross_cents == n.net_cents + n.vat_cents for n in notes)
+
+
+def test_a_credit_larger_than_the_invoice_is_used_in_part_oldest_first(books) -> None:  # type: ignore[no-untyped-def]
+    """Paris owes 229.99 € for November and has two open credits: 29.99 € (3 days old, from
+    the fixture) and 500 € granted before it. The old big one goes first, for what the invoice
+    leaves room for; its rest and the newer one wait for the next invoice, and a credit note
+    cancelling the invoice gives back what it took."""
+    from server.invoicing import issue_credit_note
+
+    sessions, dispatch, providers = books
+    paris = providers["Paris"]
+    with sessions.begin() as session:
+        session.add(
+            ProviderCredit(
+                provider_id=paris,
+                amount_cents=50_000,
+                label="Avoir – lead n° 7 contesté",
+                granted_at=NOW - timedelta(days=20),
+            )
+        )
+    issue_all(dispatch)
+    with sessions() as session:
+        invoice = session.scalars(select(Invoice).where(Invoice.provider_id == paris)).one()
+        assert (invoice.net_cents, invoice.gross_cents) == (0, 0)
+        credits = session.scalars(select(ProviderCredit).order_by(ProviderCredit.granted_at)).all()
+        by_state = sorted((c.amount_cents, c.invoice_id == invoice.id) for c in credits)
+        assert by_state == [(2_999, False), (22_999, True), (27_001, False)]
+        assert sum(c.amount_cents for c in credits) == 50_000 + 2_999
+        touched = [c for c in credits if c.amount_cents != 2_999]  # the split one, its part
+        assert all(c.server_seq is not None for c in touched)  # every change syncs
+        lines = session.scalars(
+            select(InvoiceLine).where(
+                InvoiceLine.invoice_id == invoice.id, InvoiceLine.kind == "credit"
+            )
+        ).all()
+        assert [line.amount_cents for line in lines] == [-22_999]
+        assert "229,99 € sur 500,00 €" in lines[0].label.replace("\xa0", " ")
+    with dispatch.begin() as session:
+        issue_credit_note(session, invoice.id, "erreur", NOW)
+    with sessions() as session:
+        credits = session.scalars(select(ProviderCredit)).all()
+        assert all(c.invoice_id is None for c in credits)
+        assert sum(c.amount_cents for c in credits) == 50_000 + 2_999
+        freed = [c for c in credits if c.amount_cents == 22_999]
+        assert all(c.server_seq > invoice.server_seq for c in freed)  # the change syncs
