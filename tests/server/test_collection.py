@@ -38,7 +38,7 @@ POLICY = DunningPolicy()
 DUE = date(2027, 1, 15)
 RUN_AT = NOW + timedelta(days=50)  # 20 January 2027
 COLLECTION = date(2027, 1, 22)  # a Friday
-CREDITOR = Creditor("Leads & Co", "FR12ZZZ123456", "FR7630006000011234567890189", "AGRIFRPP")
+CREDITOR = Creditor("Leads & Co", "FR72ZZZ123456", "FR7630006000011234567890189", "AGRIFRPP")
 
 
 def _add_mandate(sessions: sessionmaker[Session], provider_id: uuid.UUID, rum: str) -> uuid.UUID:
@@ -62,6 +62,19 @@ def issued(books):  # type: ignore[no-untyped-def]
     issue_all(dispatch)
     _add_mandate(sessions, providers["Paris"], "RUM-PARIS-1")
     return sessions, dispatch, providers
+
+
+def _mandate_values(provider_id: uuid.UUID) -> dict[str, object]:
+    """A mandate as a workstation pushes it (decoded)."""
+    return {
+        "provider_id": provider_id,
+        "rum": "RUM-NEW",
+        "debtor_name": "Plomberie Paris",
+        "iban": "FR7630004000031234567890143",
+        "bic": None,
+        "kind": "recurrent",
+        "signed_on": date(2026, 6, 1),
+    }
 
 
 def _open(sessions: sessionmaker[Session], provider_id: uuid.UUID) -> int:
@@ -192,8 +205,25 @@ def test_pushed_collection_rows_are_checked(issued) -> None:  # type: ignore[no-
         debit_run(session, COLLECTION, RUN_AT, None, POLICY)
     debit = _debit(sessions)
     with sessions.begin() as session:
-        assert "RUM" in (refusal(session, "sepa_mandates", {"rum": "RUM-PARIS-1"}, True) or "")
-        assert refusal(session, "sepa_mandates", {"rum": "RUM-NEW"}, True) is None
+        mandate = _mandate_values(providers["Paris"])
+        assert "RUM" in (
+            refusal(session, "sepa_mandates", {**mandate, "rum": "RUM-PARIS-1"}, True) or ""
+        )
+        assert refusal(session, "sepa_mandates", mandate, True) is None
+        # The workstation's own checks, run again on what it pushed.
+        for wrong, said in (
+            ({"rum": "RUM//NEW"}, "RUM"),
+            ({"rum": "/RUM-NEW"}, "RUM"),
+            ({"rum": "RUM NEW"}, "RUM"),
+            ({"iban": "TR330006100519786457841326"}, "SEPA"),
+            ({"iban": "FR7630004000031234567890144"}, "IBAN"),
+            ({"iban": "fr76 3000 4000 0312 3456 7890 143"}, "normalisés"),
+            ({"debtor_name": ""}, "titulaire"),
+            ({"kind": "sometimes"}, "Type"),
+            ({"signed_on": None}, "signature"),
+        ):
+            found = refusal(session, "sepa_mandates", {**mandate, **wrong}, True) or ""
+            assert said in found, (wrong, found)
         assert "serveur" in (
             refusal(session, "payments", {**_reject_values(debit), "kind": "direct_debit"}, True)
             or ""

@@ -147,7 +147,7 @@ def test_the_debit_file_is_written_from_the_servers_answer(  # type: ignore[no-u
     assert asked == ["2026-12-04"]
     xml = path.read_bytes()
     assert b"<MsgId>PRLV-20261204-ABC</MsgId>" in xml and b"<ReqdColltnDt>2026-12-04<" in xml
-    assert b"<Id>FR12ZZZ123456</Id>" in xml  # our creditor identifier, from the settings
+    assert b"<Id>FR72ZZZ123456</Id>" in xml  # our creditor identifier, from the settings
     assert "1 prélèvement(s)" in tab.status.text()
     assert tab.skipped.topLevelItem(0).text(3) == "pas de mandat SEPA utilisable"
 
