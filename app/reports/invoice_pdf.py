@@ -171,7 +171,7 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
         ]
         for line in document.lines
     ]
-    widths = [width * share for share in (0.52, 0.07, 0.14, 0.1, 0.17)]
+    widths = [width * share for share in (0.49, 0.07, 0.13, 0.14, 0.17)]
     lines = Table(rows, colWidths=widths, repeatRows=1)
     lines.setStyle(
         table_style(
