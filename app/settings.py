@@ -32,7 +32,7 @@ The file (settings.toml beside the workspace) only lists what differs from the d
     share_capital_eur = 50000
     siren = "552100554"             # SIREN, SIRET, VAT, IBAN, BIC: checked by python-stdnum
     vat_number = "FR96552100554"
-    sepa_creditor_id = "FR12ZZZ123456"
+    sepa_creditor_id = "FR72ZZZ123456"  # ICS, check digits of ISO 7064
     bank_iban = "FR7630006000011234567890189"
     bank_bic = "AGRIFRPP"
 
@@ -47,7 +47,6 @@ The file (settings.toml beside the workspace) only lists what differs from the d
 from __future__ import annotations
 
 import logging
-import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
@@ -56,13 +55,13 @@ from pathlib import Path
 from typing import Any
 
 from stdnum import bic as stdnum_bic
-from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as stdnum_vat
 from stdnum.exceptions import ValidationError as InvalidNumber
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from app.billing.dunning import DunningPolicy
+from app.billing.sepa import check_creditor_id, check_sepa_iban
 from app.demand.forecast import DemandPolicy
 from app.dispatch.matching import DispatchPolicy
 from app.policy.calling_rules import CallingRules
@@ -83,7 +82,7 @@ DEMO_LETTERHEAD = Letterhead(
     rcs_city="Paris",
     vat_number="FR96552100554",
     siret="55210055401003",
-    sepa_creditor_id="FR12ZZZ123456",
+    sepa_creditor_id="FR72ZZZ123456",
     bank_iban="FR7630006000011234567890189",
     bank_bic="AGRIFRPP",
 )
@@ -245,26 +244,15 @@ def _company_number(key: str, value: str) -> str:
         "siren": (stdnum_siren.validate, "SIREN"),
         "siret": (stdnum_siret.validate, "SIRET"),
         "vat_number": (stdnum_vat.validate, "numéro de TVA"),
-        "bank_iban": (stdnum_iban.validate, "IBAN"),
+        "bank_iban": (check_sepa_iban, "IBAN (de la zone SEPA)"),
         "bank_bic": (stdnum_bic.validate, "BIC"),
-        "sepa_creditor_id": (_creditor_id, "identifiant créancier SEPA (ICS)"),
+        "sepa_creditor_id": (check_creditor_id, "identifiant créancier SEPA (ICS)"),
     }
     check, label = checks[key]
     try:
         return str(check(value))
     except (InvalidNumber, ValueError):
         raise InvalidSettings(f"Société : {label} invalide ({value}).") from None
-
-
-def _creditor_id(value: str) -> str:
-    compact = value.replace(" ", "").upper()
-    if not _CREDITOR_ID.match(compact):
-        raise ValueError(value)
-    return compact
-
-
-# A SEPA creditor identifier: country, 2 check digits, business code, national identifier.
-_CREDITOR_ID = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{3}[A-Z0-9]{1,28}$")
 
 
 def load_settings(path: Path) -> Settings:

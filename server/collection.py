@@ -22,13 +22,16 @@ from app.billing.invoices import InvoiceKind, InvoiceStatus
 from app.billing.ledger import MANUAL_KINDS, REJECT_REASONS, PaymentKind
 from app.billing.sepa import (
     DebitLine,
+    MandateInput,
     MandateKind,
+    check_mandate,
     mandate_usable,
     next_settlement_day,
     sequence_type,
     settlement_day,
 )
 from app.clock import paris_today
+from app.domain.errors import FieldErrors
 from app.persistence.models import DebitBatch, Invoice, Payment, PaymentReminder, SepaMandate
 from app.services.receivables import Receivable, receivables
 from server.changes import ChangedRows, server_edit, server_stamp
@@ -229,9 +232,12 @@ def refusal(session: Session, table: str, values: dict[str, Any], inserting: boo
     if table == "sepa_mandates":
         if "last_collected_on" in values and values["last_collected_on"] is not None:
             return "La date du dernier prélèvement est tenue par le serveur."
-        if inserting and session.scalar(
-            select(SepaMandate.id).where(SepaMandate.rum == values.get("rum"))
-        ):
+        if not inserting:
+            return None  # only `revoked_on` may change (sync/schema.py)
+        refused = _mandate_refusal(values)
+        if refused:
+            return refused
+        if session.scalar(select(SepaMandate.id).where(SepaMandate.rum == values.get("rum"))):
             return f"La RUM {values.get('rum')} est déjà celle d'un autre mandat."
         return None
     if table == "payment_reminders" and inserting:
@@ -246,6 +252,33 @@ def refusal(session: Session, table: str, values: dict[str, Any], inserting: boo
         return None
     if table == "payments" and inserting:
         return _payment_refusal(session, values)
+    return None
+
+
+def _mandate_refusal(values: dict[str, Any]) -> str | None:
+    """A pushed mandate passes the workstation's own check (`check_mandate`), and arrives in
+    the form that check stores."""
+    try:
+        kind = MandateKind(values.get("kind"))
+    except ValueError:
+        return "Type de mandat inconnu."
+    try:
+        checked = check_mandate(
+            MandateInput(
+                str(values.get("rum") or ""),
+                str(values.get("debtor_name") or ""),
+                str(values.get("iban") or ""),
+                str(values.get("bic") or ""),
+                kind,
+                values.get("signed_on"),
+            ),
+            None,
+        )
+    except FieldErrors as refused:
+        return " ".join(refused.errors.values())
+    stored = (values.get("rum"), values.get("debtor_name"), values.get("iban"), values.get("bic"))
+    if stored != (checked.rum, checked.debtor_name, checked.iban, checked.bic):
+        return "Mandat mal formé (RUM, titulaire, IBAN ou BIC non normalisés)."
     return None
 
 

@@ -21,9 +21,16 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.billing.invoice_maths import LineKind, totals, vat_amount
+from app.billing.invoice_maths import LineKind, credit_note_vat, totals
 from app.billing.invoices import InvoiceKind, InvoiceStatus, invoice_number, monthly_key
-from app.billing.monthly_bill import MonthlyBill, OpenCredit, Package, SoldLead, monthly_bill
+from app.billing.monthly_bill import (
+    CreditUse,
+    MonthlyBill,
+    OpenCredit,
+    Package,
+    SoldLead,
+    monthly_bill,
+)
 from app.billing.sepa import MandateKind, mandate_usable
 from app.billing.vat import VatRate, vat_rate_for
 from app.clock import month_bounds, paris_today
@@ -154,7 +161,7 @@ def _compute(session: Session, provider_id: uuid.UUID, month: date) -> _Bill:
                 ProviderCredit.deleted.is_(False),
                 ProviderCredit.granted_at < end,
             )
-            .order_by(ProviderCredit.granted_at)
+            .order_by(ProviderCredit.granted_at, ProviderCredit.id)  # oldest first
         )
     ]
     vat = vat_rate_for(provider.departement_code)
@@ -273,16 +280,19 @@ def issue_invoice(session: Session, provider_id: uuid.UUID, month: date, now: da
         return _issued_row(existing, bill)
     if not bill.bill.lines:
         return _row(bill, existing)
+    planned = {use.credit_id: use for use in bill.bill.credits_used}
     credits = list(
         session.scalars(
             select(ProviderCredit)
-            .where(ProviderCredit.id.in_(bill.bill.credits_used))
+            .where(ProviderCredit.id.in_(planned))
             .order_by(ProviderCredit.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
     )
-    if any(c.invoice_id is not None for c in credits):
+    if any(
+        c.invoice_id is not None or c.amount_cents < planned[c.id].amount_cents for c in credits
+    ):
         bill = _compute(session, provider_id, month)  # another invoice took one meanwhile
     invoice = _write(session, existing, bill, month, now)
     today = paris_today(now)
@@ -300,12 +310,36 @@ def issue_invoice(session: Session, provider_id: uuid.UUID, month: date, now: da
         now,
         None,
     )
-    for credit in session.scalars(
-        select(ProviderCredit).where(ProviderCredit.id.in_(bill.bill.credits_used))
-    ):
-        server_edit(credit, {"invoice_id": invoice.id}, now, None)
+    _take_credits(session, bill.bill.credits_used, invoice, now)
+    session.flush()  # the edits above are collected by `changed` on flush
     stamp_changes(session, changed.rows + [invoice])
     return _row(bill, invoice)
+
+
+def _take_credits(
+    session: Session, uses: tuple[CreditUse, ...], invoice: Invoice, now: datetime
+) -> None:
+    """Mark the credits `invoice` used. One used in part is split: the part used becomes a
+    credit of its own, on the invoice; the credit keeps its rest (and its dispute, which may
+    still withdraw it) for the next invoice."""
+    amounts = {use.credit_id: use.amount_cents for use in uses}
+    for credit in session.scalars(
+        select(ProviderCredit).where(ProviderCredit.id.in_(amounts)).order_by(ProviderCredit.id)
+    ):
+        used = amounts[credit.id]
+        if used >= credit.amount_cents:
+            server_edit(credit, {"invoice_id": invoice.id}, now, None)
+            continue
+        session.add(
+            ProviderCredit(
+                provider_id=credit.provider_id,
+                amount_cents=used,
+                label=f"{credit.label} (part)"[:200],
+                granted_at=credit.granted_at,
+                invoice_id=invoice.id,
+            )
+        )
+        server_edit(credit, {"amount_cents": credit.amount_cents - used}, now, None)
 
 
 def _issued_row(invoice: Invoice, bill: _Bill) -> RunRow:
@@ -348,7 +382,7 @@ def issue_credit_note(
     the next number of the same gapless sequence. Cancelling all of it gives its lines back
     negated, frees the dispute credits it used and lets the month be invoiced again. A partial
     credit note is one line of `net_cents` excl. VAT at the invoice's rate; the notes on an
-    invoice never credit more than it was.
+    invoice never credit more than it was, VAT included (`credit_note_vat`).
     """
     if net_cents is not None:
         return _partial_credit_note(session, invoice_id, reason, now, net_cents)
@@ -391,6 +425,7 @@ def issue_credit_note(
         server_edit(credit, {"invoice_id": None}, now, None)
     # The month may be invoiced again: the monthly key moves off the cancelled invoice.
     server_edit(invoice, {"monthly_key": None}, now, None)
+    session.flush()  # the edits above are collected by `changed` on flush
     stamp_changes(session, changed.rows + [invoice])
     return note
 
@@ -418,18 +453,19 @@ def _partial_credit_note(
     if len(rates) > 1:
         raise CreditNoteRefused("Facture à plusieurs taux de TVA : annulez-la en totalité.")
     percent = Decimal(rates.pop()) if rates else Decimal(0)
-    already = -(
-        session.scalar(
-            select(func.coalesce(func.sum(Invoice.net_cents), 0)).where(
-                Invoice.corrects_invoice_id == invoice.id
-            )
-        )
-        or 0
-    )
+    notes_net, notes_vat = session.execute(
+        select(
+            func.coalesce(func.sum(Invoice.net_cents), 0),
+            func.coalesce(func.sum(Invoice.vat_cents), 0),
+        ).where(Invoice.corrects_invoice_id == invoice.id)
+    ).one()
+    already, already_vat = -int(notes_net), -int(notes_vat)  # notes are stored negated
     if already + net_cents > invoice.net_cents:
         left = format_euros(invoice.net_cents - already, with_cents=True)
         raise CreditNoteRefused(f"L'avoir dépasse ce qui reste à créditer ({left} HT).")
-    vat = vat_amount(net_cents, percent)
+    vat = credit_note_vat(
+        invoice.net_cents, invoice.vat_cents, already, already_vat, net_cents, percent
+    )
     note = _numbered_credit_note(session, invoice, now, net_cents, vat, net_cents + vat)
     session.add(
         InvoiceLine(

@@ -8,7 +8,7 @@ quantity at a positive price: EN 16931 forbids negative prices (BR-27).
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import facturx
@@ -24,6 +24,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from app.billing.vat import vat_category
 from app.reports.invoice_pdf import InvoiceDocument
 from app.reports.pdf_parts import Letterhead
 
@@ -60,11 +61,6 @@ def _date(parent: etree._Element, tag: str, value: date) -> None:
     _el(holder, "udt:DateTimeString", f"{value:%Y%m%d}", format="102")
 
 
-def _category(percent: Decimal) -> str:
-    """S: standard or reduced rate; O: outside the scope of VAT (Guyane, Mayotte)."""
-    return "S" if percent > 0 else "O"
-
-
 def _address(parent: etree._Element, line: str, postcode: str, city: str) -> None:
     address = _el(parent, "ram:PostalTradeAddress")
     _el(address, "ram:PostcodeCode", postcode)
@@ -84,6 +80,9 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
     # A credit note (381) states its amounts as positive: the type code carries the sign.
     flip = -1 if document.kind == "credit_note" else 1
     credit_note = flip == -1
+    # BR-O-02: a document outside the scope of VAT names no VAT identifier, neither ours nor
+    # the buyer's (the seller is still identified by its SIREN, BT-30, as BR-CO-26 wants).
+    vat_identifiers = not document.outside_vat_scope
     root = etree.Element(f"{{{NS['rsm']}}}CrossIndustryInvoice", nsmap=NS)
     context = _el(root, "rsm:ExchangedDocumentContext")
     _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931)
@@ -114,7 +113,7 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
         settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
         tax = _el(settlement, "ram:ApplicableTradeTax")
         _el(tax, "ram:TypeCode", "VAT")
-        _el(tax, "ram:CategoryCode", _category(line.vat_percent))
+        _el(tax, "ram:CategoryCode", vat_category(line.vat_percent))
         if line.vat_percent > 0:
             _el(tax, "ram:RateApplicablePercent", _percent(line.vat_percent))
         summation = _el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
@@ -127,7 +126,7 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
         legal = _el(seller_party, "ram:SpecifiedLegalOrganization")
         _el(legal, "ram:ID", seller.siren, schemeID=SIREN_SCHEME)
     _address(seller_party, *_split_address(seller.address))
-    if seller.vat_number:
+    if seller.vat_number and vat_identifiers:
         _el(_el(seller_party, "ram:SpecifiedTaxRegistration"), "ram:ID", seller.vat_number,
             schemeID="VA")  # fmt: skip
     buyer = _el(agreement, "ram:BuyerTradeParty")
@@ -136,7 +135,7 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
         legal = _el(buyer, "ram:SpecifiedLegalOrganization")
         _el(legal, "ram:ID", document.buyer_siren, schemeID=SIREN_SCHEME)
     _address(buyer, *_split_address(document.buyer_address))
-    if document.buyer_vat_number:
+    if document.buyer_vat_number and vat_identifiers:
         _el(_el(buyer, "ram:SpecifiedTaxRegistration"), "ram:ID", document.buyer_vat_number,
             schemeID="VA")  # fmt: skip
 
@@ -165,7 +164,7 @@ def cii_xml(document: InvoiceDocument, seller: Letterhead) -> bytes:
         if rate.percent == 0:
             _el(tax, "ram:ExemptionReason", document.vat_mention or "Hors champ de la TVA")
         _el(tax, "ram:BasisAmount", _amount(flip * rate.base_cents))
-        _el(tax, "ram:CategoryCode", _category(rate.percent))
+        _el(tax, "ram:CategoryCode", vat_category(rate.percent))
         if rate.percent > 0:
             _el(tax, "ram:RateApplicablePercent", _percent(rate.percent))
     period = _el(settlement, "ram:BillingSpecifiedPeriod")
@@ -211,9 +210,56 @@ def with_srgb_output_intent(pdf: bytes) -> bytes:
     return out.getvalue()
 
 
+_XMP = {
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+}
+# The Info entries PDF/A wants equal to their XMP counterparts (ISO 19005-3, 6.6.2.3.1).
+_INFO_FROM_XMP = {
+    "/Title": "dc:title/rdf:Alt/rdf:li",
+    "/Author": "dc:creator/rdf:Seq/rdf:li",
+    "/Subject": "dc:description/rdf:Alt/rdf:li",
+    "/Creator": "xmp:CreatorTool",
+    "/Producer": "pdf:Producer",
+    "/CreationDate": "xmp:CreateDate",
+    "/ModDate": "xmp:ModifyDate",
+}
+
+
+def _pdf_date(xmp_date: str) -> str:
+    moment = datetime.fromisoformat(xmp_date)
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"D:{moment:%Y%m%d%H%M%S}{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
+
+
+def info_from_xmp(pdf: bytes) -> bytes:
+    """The PDF with its Info dictionary rewritten from its XMP metadata.
+
+    The `factur-x` package writes an XMP saying Producer "pypdf" (the library that wrote the
+    file) but leaves the Info dictionary's Producer to ReportLab, and adds Keywords to Info
+    only: PDF/A-3 requires both to agree, so the XMP, which PDF/A reads first, decides.
+    """
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    xmp = etree.fromstring(writer._root_object["/Metadata"].get_object().get_data())
+    info = {}
+    for key, path in _INFO_FROM_XMP.items():
+        found = xmp.find(f".//rdf:Description/{path}", _XMP)
+        if found is not None and found.text:
+            info[key] = _pdf_date(found.text) if key.endswith("Date") else found.text
+    writer.metadata = info  # replaces the whole dictionary
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def facturx_pdf(pdf: bytes, document: InvoiceDocument, seller: Letterhead) -> bytes:
     """The invoice PDF with its CII XML embedded (checked against the schema on the way)."""
-    return facturx.generate_from_binary(
+    title = "Avoir" if document.kind == "credit_note" else "Facture"
+    hybrid = facturx.generate_from_binary(
         with_srgb_output_intent(pdf),
         cii_xml(document, seller),
         flavor="factur-x",
@@ -221,9 +267,9 @@ def facturx_pdf(pdf: bytes, document: InvoiceDocument, seller: Letterhead) -> by
         check_xsd=True,
         pdf_metadata={
             "author": seller.name,
-            "keywords": "Factur-X",
-            "title": f"Facture {document.number}",
-            "subject": f"Facture {document.number} – {document.buyer_name}",
+            "title": f"{title} {document.number}",
+            "subject": f"{title} {document.number} – {document.buyer_name}",
         },
         lang="fr-FR",
     )
+    return info_from_xmp(hybrid)

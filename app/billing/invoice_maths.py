@@ -68,3 +68,28 @@ def totals(lines: Sequence[Line]) -> Totals:
     )
     net = sum(v.base_cents for v in by_rate)
     return Totals(net, by_rate, net + sum(v.vat_cents for v in by_rate))
+
+
+def credit_note_vat(
+    invoice_net_cents: int,
+    invoice_vat_cents: int,
+    credited_net_cents: int,
+    credited_vat_cents: int,
+    net_cents: int,
+    percent: Decimal,
+) -> int:
+    """The VAT of a partial credit note of `net_cents` on a one-rate invoice, given what the
+    notes before it credited.
+
+    Rounding each note on its own can credit more VAT than the invoice carried (at 8.5 %,
+    1.00 € and 199.00 € of a 200.00 € invoice: 0.085 → 0.09 and 16.915 → 16.92, 17.01 € of
+    17.00 €). So the notes' VAT is rounded on the running total instead: after any note,
+    the VAT credited is the VAT of the net credited, never more than the invoice's, and all of
+    it once the whole net is.
+    """
+    credited = credited_net_cents + net_cents
+    if credited >= invoice_net_cents:
+        target = invoice_vat_cents
+    else:
+        target = min(vat_amount(credited, percent), invoice_vat_cents)
+    return max(target - credited_vat_cents, 0)

@@ -12,6 +12,7 @@ from babel.dates import format_date
 
 from app.billing.invoice_maths import Line, LineKind
 from app.billing.vat import VatRate
+from app.domain.money import format_euros
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,16 @@ class OpenCredit:
 
 
 @dataclass(frozen=True)
+class CreditUse:
+    credit_id: uuid.UUID
+    amount_cents: int  # all of the credit, or the part of it this invoice had room for
+
+
+@dataclass(frozen=True)
 class MonthlyBill:
     lines: tuple[Line, ...]
-    # Credits taken off this invoice; the others wait for the next one.
-    credits_used: tuple[uuid.UUID, ...]
+    # Credits taken off this invoice, oldest first; the others wait for the next one.
+    credits_used: tuple[CreditUse, ...]
 
 
 def month_label(month: date) -> str:
@@ -73,12 +80,23 @@ def monthly_bill(
             groups[key] = groups.get(key, 0) + 1
     for (category, price), count in sorted(groups.items()):
         lines.append(Line(LineKind.LEADS, f"Demandes « {category} » – {when}", count, price, vat))
-    # Credits never take an invoice below zero: what does not fit waits for the next month.
+    # Credits (`credits` oldest first) never take an invoice below zero, and are used in the
+    # order they were granted: the one that does not fit is used in part, its rest and the
+    # newer ones wait for the next invoice. None waits for ever behind a smaller newer one.
     room = sum(line.amount_cents for line in lines)
     used_credits = []
     for credit in credits:
-        if credit.amount_cents <= room:
-            lines.append(Line(LineKind.CREDIT, credit.label, 1, -credit.amount_cents, vat))
-            room -= credit.amount_cents
-            used_credits.append(credit.id)
+        if room <= 0:
+            break
+        used = min(credit.amount_cents, room)
+        label = credit.label
+        if used < credit.amount_cents:
+            label = (
+                f"{credit.label} – {format_euros(used, with_cents=True)} sur "
+                f"{format_euros(credit.amount_cents, with_cents=True)}, le reste sur la "
+                "prochaine facture"
+            )
+        lines.append(Line(LineKind.CREDIT, label, 1, -used, vat))
+        room -= used
+        used_credits.append(CreditUse(credit.id, used))
     return MonthlyBill(tuple(lines), tuple(used_credits))

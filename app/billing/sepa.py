@@ -17,6 +17,7 @@ from sepaxml import SepaDD
 from sepaxml.validation import ValidationError
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
+from stdnum.eu import at_02 as stdnum_at02
 from stdnum.exceptions import ValidationError as InvalidNumber
 
 from app.domain.errors import FieldErrors
@@ -25,12 +26,62 @@ from app.domain.errors import FieldErrors
 PAIN_008 = "pain.008.001.08"
 # A mandate unused for 36 months lapses (EPC rulebook); a new one must be signed.
 LAPSE_MONTHS = 36
-# A SEPA reference (RUM, message id, end-to-end id): up to 35 characters of the SEPA Latin set.
-SEPA_REFERENCE = re.compile(r"^[A-Za-z0-9+?/:().,' -]{1,35}$")
+# A mandate reference (RUM, EPC SDD rulebook AT-01, and the EPC implementation guidelines
+# for identifiers): 1 to 35 characters of the SEPA Latin set without spaces, neither starting
+# nor ending with "/" and without "//".
+_RUM = re.compile(r"^(?!/)(?!.*//)[A-Za-z0-9+?/:().,'-]{1,35}(?<!/)$")
 RUM_FORMAT = (
-    "Référence unique de mandat (RUM) : 35 caractères au plus, lettres, chiffres "
-    "et + ? / : ( ) . , ' - espace."
+    "Référence unique de mandat (RUM) : 1 à 35 caractères sans espace, lettres sans accent, "
+    "chiffres et + ? / : ( ) . , ' - ; ni « / » au début ou à la fin, ni « // »."
 )
+
+# Countries whose IBANs the SEPA schemes reach (EPC409-09, list of countries in the SEPA
+# schemes' geographical scope, 2025): the EU, the EEA, Andorra, Monaco, San Marino,
+# Switzerland, the United Kingdom, the Vatican, Albania, Moldova, Montenegro, North Macedonia,
+# and Gibraltar; the French overseas départements and collectivities in SEPA use FR IBANs,
+# Guernsey, Jersey and the Isle of Man GB ones.
+SEPA_IBAN_COUNTRIES = frozenset(
+    {
+        *("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU"),
+        *("IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"),
+        *("IS", "LI", "NO"),
+        *("AD", "MC", "SM", "CH", "GB", "VA", "AL", "MD", "ME", "MK", "GI"),
+    }
+)
+
+
+def valid_rum(text: str) -> bool:
+    return bool(_RUM.match(text))
+
+
+def check_creditor_id(value: str) -> str:
+    """Our SEPA creditor identifier (ICS, EPC AT-02) in its stored form, checked by
+    python-stdnum (ISO 7064 mod 97-10 check digits), or ValueError: a country of SEPA, 2 check
+    digits, a business code (ZZZ when none) and the national identifier (6 characters for a
+    French ICS)."""
+    compact = stdnum_at02.compact(value)
+    national = re.fullmatch(r"([A-Z]{2})\d{2}[A-Z0-9]{3}([A-Z0-9]{1,28})", compact)
+    if (
+        national is None
+        or national.group(1) not in SEPA_IBAN_COUNTRIES
+        or (national.group(1) == "FR" and len(national.group(2)) != 6)
+        or not stdnum_at02.is_valid(compact)
+    ):
+        raise ValueError(f"invalid SEPA creditor identifier: {value!r}")
+    return compact
+
+
+def check_sepa_iban(value: str) -> str:
+    """An IBAN a SEPA direct debit can reach, compact, or ValueError with a French message."""
+    try:
+        iban = stdnum_iban.validate(value)
+    except InvalidNumber:
+        raise ValueError("IBAN invalide (vérifiez les chiffres et la clé).") from None
+    if iban[:2] not in SEPA_IBAN_COUNTRIES:
+        raise ValueError(
+            f"IBAN hors de la zone SEPA ({iban[:2]}) : pas de prélèvement SEPA possible."
+        )
+    return iban
 
 
 class MandateKind(StrEnum):
@@ -61,11 +112,16 @@ class CheckedMandate:
     signed_on: date
 
 
-def check_mandate(mandate: MandateInput, today: date) -> CheckedMandate:
-    """The mandate as stored, or FieldErrors with one French message per field."""
+def check_mandate(mandate: MandateInput, today: date | None) -> CheckedMandate:
+    """The mandate as stored, or FieldErrors with one French message per field.
+
+    The workstation where it is typed and the server it is pushed to both run this. The
+    server passes no `today`: the signature date was checked against the day of the
+    workstation that recorded it (whose clock may be a demo's), not against the server's.
+    """
     errors: dict[str, str] = {}
     rum = mandate.rum.strip()
-    if not SEPA_REFERENCE.match(rum):
+    if not valid_rum(rum):
         errors["rum"] = RUM_FORMAT
     name = " ".join(mandate.debtor_name.split())
     if not name:
@@ -74,9 +130,9 @@ def check_mandate(mandate: MandateInput, today: date) -> CheckedMandate:
         errors["debtor_name"] = "Titulaire du compte : 70 caractères au plus."
     iban = ""
     try:
-        iban = stdnum_iban.validate(mandate.iban)
-    except InvalidNumber:
-        errors["iban"] = "IBAN invalide (vérifiez les chiffres et la clé)."
+        iban = check_sepa_iban(mandate.iban)
+    except ValueError as refused:
+        errors["iban"] = str(refused)
     bic: str | None = None
     if mandate.bic.strip():
         try:
@@ -85,7 +141,7 @@ def check_mandate(mandate: MandateInput, today: date) -> CheckedMandate:
             errors["bic"] = "BIC invalide (8 ou 11 caractères)."
     if mandate.signed_on is None:
         errors["signed_on"] = "Indiquez la date de signature du mandat."
-    elif mandate.signed_on > today:
+    elif today is not None and mandate.signed_on > today:
         errors["signed_on"] = "La date de signature ne peut pas être dans le futur."
     if errors:
         raise FieldErrors(errors)
@@ -176,13 +232,20 @@ def pain008(
     """The pain.008 XML for one collection date, validated against its schema."""
     if not lines:
         raise DebitFileRefused("Aucun prélèvement dans ce lot.")
+    try:
+        creditor_id = check_creditor_id(creditor.creditor_id)
+    except ValueError:
+        raise DebitFileRefused(
+            f"Identifiant créancier SEPA (ICS) invalide : « {creditor.creditor_id} ». "
+            "Corrigez-le dans les paramètres de la société ([company] sepa_creditor_id)."
+        ) from None
     debit = SepaDD(
         {
             "name": creditor.name,
             "IBAN": creditor.iban,
             "BIC": creditor.bic,
             "batch": True,
-            "creditor_id": creditor.creditor_id,
+            "creditor_id": creditor_id,
             "currency": "EUR",
         },
         schema=PAIN_008,

@@ -10,9 +10,23 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 
 from app.reference import REFERENCE_DIR
+
+
+class VatCategory(StrEnum):
+    """EN 16931 VAT category codes (UNTDID 5305) of the rates we invoice at."""
+
+    STANDARD = "S"  # a standard or reduced rate (20 %, 8.5 %)
+    OUTSIDE_SCOPE = "O"  # not subject to VAT: Guyane and Mayotte (art. 294-1 du CGI)
+
+
+def vat_category(percent: Decimal) -> VatCategory:
+    """Our only rate of 0 is outside the scope of VAT; an exempt (E) or zero-rated (Z) supply
+    would need a rate of its own in vat_rates.csv and a category here."""
+    return VatCategory.STANDARD if percent > 0 else VatCategory.OUTSIDE_SCOPE
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from enum import StrEnum
 
-from app.billing.sepa import RUM_FORMAT, SEPA_REFERENCE
+from app.billing.sepa import RUM_FORMAT, valid_rum
 from app.domain.errors import FieldErrors
 from app.domain.money import format_euros
 from app.domain.zones import ZoneInput, check_zones
@@ -152,7 +152,7 @@ def check_terms(terms: ContractTerms, floors: Mapping[uuid.UUID, CategoryFloor])
         errors["payment_days"] = (
             f"Délai de paiement entre 0 et {MAX_PAYMENT_DAYS} jours (code de commerce L441-10)."
         )
-    if terms.sepa_mandate_ref and not SEPA_REFERENCE.match(terms.sepa_mandate_ref):
+    if terms.sepa_mandate_ref and not valid_rum(terms.sepa_mandate_ref):
         errors["sepa_mandate_ref"] = RUM_FORMAT
     if not terms.prices:
         errors["prices"] = "Choisissez au moins une catégorie avec son prix par lead."

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +17,7 @@ from reportlab.platypus import Paragraph, Spacer, Table
 
 from app.billing.dunning import RECOVERY_INDEMNITY_CENTS
 from app.billing.invoices import InvoiceKind
+from app.billing.vat import VatCategory, vat_category
 from app.reports.pdf_parts import (
     BLUE,
     CONTENT_WIDTH,
@@ -87,9 +88,26 @@ class InvoiceDocument:
     # The direct debit that will collect it, when a mandate will.
     debit: DirectDebit | None = None
 
+    @property
+    def outside_vat_scope(self) -> bool:
+        """Guyane and Mayotte (category O): no VAT, and no VAT identifier on the document,
+        neither ours nor the buyer's (EN 16931 rule BR-O-02)."""
+        return any(
+            vat_category(p) == VatCategory.OUTSIDE_SCOPE
+            for p in (
+                *(line.vat_percent for line in self.lines),
+                *(r.percent for r in self.by_rate),
+            )
+        )
+
 
 def _percent(value: Decimal) -> str:
     return pdf_text(f"{value.normalize():f}".replace(".", ",") + "\xa0%")
+
+
+def _rate(value: Decimal) -> str:
+    """A line's VAT column: its rate, or that VAT does not apply (not a rate of 0 %)."""
+    return "Hors champ" if vat_category(value) == VatCategory.OUTSIDE_SCOPE else _percent(value)
 
 
 def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: Path) -> Path:
@@ -104,12 +122,14 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
     def p(text: str, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(pdf_text(escape(text)).replace("\n", "<br/>"), style)
 
+    outside_scope = document.outside_vat_scope
+    seller_legal = replace(letterhead, vat_number="") if outside_scope else letterhead
     seller = "\n".join(
         x
         for x in (
             letterhead.name,
             letterhead.address,
-            letterhead.legal_line,
+            seller_legal.legal_line,
             f"SIRET {letterhead.siret}" if letterhead.siret else "",
             letterhead.email,
         )
@@ -122,7 +142,7 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
             document.buyer_address,
             f"SIREN {document.buyer_siren}" if document.buyer_siren else "SIREN : non communiqué",
             f"TVA intracommunautaire {document.buyer_vat_number}"
-            if document.buyer_vat_number
+            if document.buyer_vat_number and not outside_scope
             else "",
         )
         if x
@@ -146,12 +166,12 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
             p(line.label),
             str(line.quantity),
             pdf_euros(line.unit_price_cents, True),
-            _percent(line.vat_percent),
+            _rate(line.vat_percent),
             pdf_euros(line.amount_cents, True),
         ]
         for line in document.lines
     ]
-    widths = [width * share for share in (0.52, 0.07, 0.14, 0.1, 0.17)]
+    widths = [width * share for share in (0.49, 0.07, 0.13, 0.14, 0.17)]
     lines = Table(rows, colWidths=widths, repeatRows=1)
     lines.setStyle(
         table_style(
@@ -167,9 +187,14 @@ def write_invoice_pdf(document: InvoiceDocument, letterhead: Letterhead, path: P
     )
     summary = [["Total HT", pdf_euros(document.net_cents, True)]]
     for rate in document.by_rate:
+        tax = (
+            "Hors champ de la TVA"
+            if vat_category(rate.percent) == VatCategory.OUTSIDE_SCOPE
+            else f"TVA {_percent(rate.percent)}"
+        )
         summary.append(
             [
-                f"TVA {_percent(rate.percent)} sur {pdf_euros(rate.base_cents, True)}",
+                f"{tax} sur {pdf_euros(rate.base_cents, True)}",
                 pdf_euros(rate.vat_cents, True),
             ]
         )

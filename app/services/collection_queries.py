@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from app.billing.dunning import DunningPolicy, DunningStatus, dunning_status
 from app.billing.invoices import InvoiceKind, InvoiceStatus
@@ -385,9 +385,13 @@ class CollectionQueries:
             batch = session.get(DebitBatch, batch_id)
             if batch is None:
                 raise LookupError(f"no debit batch {batch_id}")
+            # The mandate's first debit ever: an alias of its own, correlated to the mandate
+            # only (correlating `payments` too would leave the subquery without a FROM).
+            prior = aliased(Payment)
             earlier = (
-                select(func.min(Payment.received_on))
-                .where(Payment.mandate_id == SepaMandate.id, Payment.kind == "direct_debit")
+                select(func.min(prior.received_on))
+                .where(prior.mandate_id == SepaMandate.id, prior.kind == PaymentKind.DIRECT_DEBIT)
+                .correlate(SepaMandate)
                 .scalar_subquery()
             )
             lines = [

@@ -76,15 +76,26 @@ def invoice_document(
             buyer_vat_number=invoice.buyer_vat_number,
             vat_mention=vat_mention(invoice.vat_territory),
             lines=lines,
-            by_rate=tuple(
-                VatLine(percent, base, vat_amount(base, percent))
-                for percent, base in sorted(bases.items(), reverse=True)
-            ),
+            by_rate=_by_rate(bases, invoice.vat_cents),
             net_cents=invoice.net_cents,
             vat_cents=invoice.vat_cents,
             gross_cents=invoice.gross_cents,
             debit=debit,
         )
+
+
+def _by_rate(bases: dict[Decimal, int], vat_cents: int) -> tuple[VatLine, ...]:
+    """VAT per rate as the document was issued with. A one-rate document's VAT is the one
+    stored (a partial credit note's is rounded on the running total of the notes,
+    `credit_note_vat`, and may differ by a cent from its own base's); with several rates, each
+    is rounded on its base, as `totals` did when the invoice was issued."""
+    if len(bases) == 1:
+        [(percent, base)] = bases.items()
+        return (VatLine(percent, base, vat_cents),)
+    return tuple(
+        VatLine(percent, base, vat_amount(base, percent))
+        for percent, base in sorted(bases.items(), reverse=True)
+    )
 
 
 def _direct_debit(session: Session, invoice: Invoice, prenotice_days: int) -> DirectDebit | None:

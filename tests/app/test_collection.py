@@ -28,6 +28,7 @@ from app.billing.sepa import (
     DebitLine,
     MandateInput,
     MandateKind,
+    check_creditor_id,
     check_mandate,
     earliest_collection,
     lapses_on,
@@ -36,6 +37,7 @@ from app.billing.sepa import (
     pain008,
     sequence_type,
     settlement_day,
+    valid_rum,
 )
 from app.domain.errors import ActionRefused, FieldErrors
 from app.persistence.models import Payment
@@ -43,10 +45,10 @@ from app.services.collection import CollectionService
 from app.services.collection_queries import CollectionQueries, InvoiceFilter, InvoiceState
 from tests.conftest import TUESDAY_11H_PARIS
 from tests.contract_fixtures import add_issued_invoice
-from tests.pdf_checks import fonts_not_embedded
+from tests.pdf_checks import fonts_not_embedded, metadata_disagreements
 
 TODAY = date(2026, 12, 1)
-CREDITOR = Creditor("Leads & Co", "FR12ZZZ123456", "FR7630006000011234567890189", "AGRIFRPP")
+CREDITOR = Creditor("Leads & Co", "FR72ZZZ123456", "FR7630006000011234567890189", "AGRIFRPP")
 
 
 def _mandate(**changes: object) -> MandateInput:
@@ -79,6 +81,49 @@ def test_a_mandate_is_checked_field_by_field() -> None:
         )
     assert set(caught.value.errors) == {"rum", "debtor_name", "iban", "bic", "signed_on"}
     assert "IBAN" in caught.value.errors["iban"]
+
+
+@pytest.mark.parametrize(
+    ("rum", "accepted"),
+    [("RUM-0001", True), ("MRT/2026/0001", True), ("A" * 35, True), ("/RUM1", False),
+     ("RUM1/", False), ("RUM//1", False), ("RUM 0001", False), ("A" * 36, False),
+     ("RUM_1", False), ("RUMé1", False)],
+)  # fmt: skip
+def test_a_rum_follows_the_epc_rules(rum: str, accepted: bool) -> None:
+    """EPC: no leading or trailing "/", no "//", no space, 35 characters of the SEPA set."""
+    if accepted:
+        assert check_mandate(_mandate(rum=rum), TODAY).rum == rum
+    else:
+        with pytest.raises(FieldErrors) as caught:
+            check_mandate(_mandate(rum=rum), TODAY)
+        assert set(caught.value.errors) == {"rum"}
+    assert valid_rum(rum) == accepted
+
+
+def test_a_direct_debit_needs_an_iban_of_the_sepa_zone() -> None:
+    assert check_mandate(_mandate(iban="CH93 0076 2011 6238 5295 7"), TODAY).iban.startswith("CH")
+    for iban in ("TR330006100519786457841326", "SA0380000000608010167519"):  # valid, not SEPA
+        with pytest.raises(FieldErrors) as caught:
+            check_mandate(_mandate(iban=iban), TODAY)
+        assert "SEPA" in caught.value.errors["iban"]
+
+
+def test_the_creditor_identifier_is_checked_with_its_check_digits() -> None:
+    assert check_creditor_id("fr72 zzz 123456") == "FR72ZZZ123456"
+    assert check_creditor_id("ES23ZZZ47690558N") == "ES23ZZZ47690558N"  # stdnum's example
+    for wrong in ("FR12ZZZ123456", "XX", "", "FR72ZZZ12345", "US72ZZZ123456"):
+        with pytest.raises(ValueError):
+            check_creditor_id(wrong)
+    for wrong in ("FR12ZZZ123456", "XX"):  # no debit file with it
+        creditor = Creditor("Leads & Co", wrong, "FR7630006000011234567890189", "AGRIFRPP")
+        with pytest.raises(DebitFileRefused, match="ICS"):
+            pain008(creditor, "X", date(2026, 12, 15), [_line()])
+
+
+def test_the_shipped_creditor_identifier_is_valid() -> None:
+    from app.settings import DEMO_LETTERHEAD
+
+    assert check_creditor_id(DEMO_LETTERHEAD.sepa_creditor_id) == "FR72ZZZ123456"
 
 
 def test_a_mandate_lapses_36_months_after_its_last_use() -> None:
@@ -333,9 +378,12 @@ def test_an_invoice_a_mandate_will_collect_announces_the_debit(books, provider, 
     _name, xml = facturx.get_xml_from_pdf(pdf, check_xsd=True)
     assert b"<ram:TypeCode>59</ram:TypeCode>" in xml
     assert b"<ram:DirectDebitMandateID>RUM-0001</ram:DirectDebitMandateID>" in xml
-    assert b"<ram:CreditorReferenceID>FR12ZZZ123456</ram:CreditorReferenceID>" in xml
+    assert b"<ram:CreditorReferenceID>FR72ZZZ123456</ram:CreditorReferenceID>" in xml
     assert b"<ram:IBANID>FR7630004000031234567890143</ram:IBANID>" in xml
     assert fonts_not_embedded(pdf) == set()
+    assert metadata_disagreements(pdf) == []  # PDF/A: Info and XMP say the same
+    info = PdfReader(io.BytesIO(pdf)).metadata
+    assert info is not None and info.producer == "pypdf" and info.title == "Facture F2026-000002"
     assert "/OutputIntents" in PdfReader(io.BytesIO(pdf)).trailer["/Root"]  # PDF/A colour space
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     # Issued 2 November, due 2 December: collected from the due date, the notice having run.

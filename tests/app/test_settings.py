@@ -81,17 +81,24 @@ def test_our_company_comes_from_the_settings_file_with_checked_numbers(tmp_path)
     path.write_text(
         '[company]\nname = "Leads & Co SAS"\nshare_capital_eur = 12500.50\n'
         'siren = "732 829 320"\nbank_iban = "FR76 3000 4000 0312 3456 7890 143"\n'
-        'sepa_creditor_id = "fr12 zzz 123456"\n',
+        'sepa_creditor_id = "fr72 zzz 123456"\n',
         encoding="utf-8",
     )
     company = load_settings(path).letterhead
     assert company.name == "Leads & Co SAS" and company.share_capital_cents == 1_250_050
     assert company.siren == "732829320"
     assert company.bank_iban == "FR7630004000031234567890143"
-    assert company.sepa_creditor_id == "FR12ZZZ123456"
+    assert company.sepa_creditor_id == "FR72ZZZ123456"
     assert company.rcs_city == "Paris"  # what the file does not say keeps its default
     path.write_text('[company]\nsiren = "732829321"\n', encoding="utf-8")
     with pytest.raises(InvalidSettings, match="SIREN invalide"):
+        load_settings(path)
+    for ics in ("FR12ZZZ123456", "XX", "FR72ZZZ12345"):  # wrong check digits, too short
+        path.write_text(f'[company]\nsepa_creditor_id = "{ics}"\n', encoding="utf-8")
+        with pytest.raises(InvalidSettings, match="ICS"):
+            load_settings(path)
+    path.write_text('[company]\nbank_iban = "TR330006100519786457841326"\n', encoding="utf-8")
+    with pytest.raises(InvalidSettings, match="SEPA"):
         load_settings(path)
     path.write_text('[company]\nslogan = "x"\n', encoding="utf-8")
     with pytest.raises(InvalidSettings, match="inconnu"):

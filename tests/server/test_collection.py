@@ -21,10 +21,12 @@ from app.persistence.models import (
     Contract,
     ContractRequest,
     ContractVersion,
+    DebitBatch,
     Invoice,
     Payment,
     SepaMandate,
 )
+from app.services.collection_queries import CollectionQueries
 from app.services.receivables import receivables
 from server.collection import DebitRunRefused, debit_run, refusal
 from server.contracts import answer_request
@@ -36,7 +38,7 @@ POLICY = DunningPolicy()
 DUE = date(2027, 1, 15)
 RUN_AT = NOW + timedelta(days=50)  # 20 January 2027
 COLLECTION = date(2027, 1, 22)  # a Friday
-CREDITOR = Creditor("Leads & Co", "FR12ZZZ123456", "FR7630006000011234567890189", "AGRIFRPP")
+CREDITOR = Creditor("Leads & Co", "FR72ZZZ123456", "FR7630006000011234567890189", "AGRIFRPP")
 
 
 def _add_mandate(sessions: sessionmaker[Session], provider_id: uuid.UUID, rum: str) -> uuid.UUID:
@@ -60,6 +62,19 @@ def issued(books):  # type: ignore[no-untyped-def]
     issue_all(dispatch)
     _add_mandate(sessions, providers["Paris"], "RUM-PARIS-1")
     return sessions, dispatch, providers
+
+
+def _mandate_values(provider_id: uuid.UUID) -> dict[str, object]:
+    """A mandate as a workstation pushes it (decoded)."""
+    return {
+        "provider_id": provider_id,
+        "rum": "RUM-NEW",
+        "debtor_name": "Plomberie Paris",
+        "iban": "FR7630004000031234567890143",
+        "bic": None,
+        "kind": "recurrent",
+        "signed_on": date(2026, 6, 1),
+    }
 
 
 def _open(sessions: sessionmaker[Session], provider_id: uuid.UUID) -> int:
@@ -86,6 +101,38 @@ def test_a_debit_run_collects_due_invoices_with_a_mandate_once(issued) -> None: 
     with dispatch.begin() as session:
         again = debit_run(session, COLLECTION, RUN_AT, None, POLICY)
     assert again.batch_id is None and again.lines == []
+
+
+def test_a_past_debit_file_is_made_again_with_the_same_lines(issued) -> None:  # type: ignore[no-untyped-def]
+    """The pain.008 file of a past batch again: the lines as the run made them."""
+    sessions, dispatch, _providers = issued
+    with dispatch.begin() as session:
+        run = debit_run(session, COLLECTION, RUN_AT, None, POLICY)
+    assert run.batch_id is not None
+    again = CollectionQueries(sessions).batch_file(run.batch_id)
+    assert (again.message_id, again.collection_date) == (run.message_id, COLLECTION)
+    assert again.lines == run.lines
+    # A later batch on the same mandate is a recurring debit (RCUR), the first one stays FRST.
+    with sessions.begin() as session:
+        later = DebitBatch(
+            message_id="PRLV-LATER", collection_date=COLLECTION + timedelta(days=31),
+            count=1, total_cents=100,
+        )  # fmt: skip
+        session.add(later)
+        session.flush()
+        first = session.scalars(select(Payment).where(Payment.batch_id == run.batch_id)).one()
+        session.add(
+            Payment(
+                provider_id=first.provider_id, invoice_id=first.invoice_id,
+                kind=PaymentKind.DIRECT_DEBIT, amount_cents=100,
+                received_on=later.collection_date, batch_id=later.id,
+                mandate_id=first.mandate_id, end_to_end_id="E2E-LATER", recorded_at=RUN_AT,
+            )
+        )  # fmt: skip
+        later_id = later.id
+    queries = CollectionQueries(sessions)
+    assert [line.sequence_type for line in queries.batch_file(later_id).lines] == ["RCUR"]
+    assert [line.sequence_type for line in queries.batch_file(run.batch_id).lines] == ["FRST"]
 
 
 def test_a_debit_run_waits_for_the_due_date_and_the_prenotice(issued) -> None:  # type: ignore[no-untyped-def]
@@ -158,8 +205,25 @@ def test_pushed_collection_rows_are_checked(issued) -> None:  # type: ignore[no-
         debit_run(session, COLLECTION, RUN_AT, None, POLICY)
     debit = _debit(sessions)
     with sessions.begin() as session:
-        assert "RUM" in (refusal(session, "sepa_mandates", {"rum": "RUM-PARIS-1"}, True) or "")
-        assert refusal(session, "sepa_mandates", {"rum": "RUM-NEW"}, True) is None
+        mandate = _mandate_values(providers["Paris"])
+        assert "RUM" in (
+            refusal(session, "sepa_mandates", {**mandate, "rum": "RUM-PARIS-1"}, True) or ""
+        )
+        assert refusal(session, "sepa_mandates", mandate, True) is None
+        # The workstation's own checks, run again on what it pushed.
+        for wrong, said in (
+            ({"rum": "RUM//NEW"}, "RUM"),
+            ({"rum": "/RUM-NEW"}, "RUM"),
+            ({"rum": "RUM NEW"}, "RUM"),
+            ({"iban": "TR330006100519786457841326"}, "SEPA"),
+            ({"iban": "FR7630004000031234567890144"}, "IBAN"),
+            ({"iban": "fr76 3000 4000 0312 3456 7890 143"}, "normalisés"),
+            ({"debtor_name": ""}, "titulaire"),
+            ({"kind": "sometimes"}, "Type"),
+            ({"signed_on": None}, "signature"),
+        ):
+            found = refusal(session, "sepa_mandates", {**mandate, **wrong}, True) or ""
+            assert said in found, (wrong, found)
         assert "serveur" in (
             refusal(session, "payments", {**_reject_values(debit), "kind": "direct_debit"}, True)
             or ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from app.billing.invoices import InvoiceStatus
 from app.persistence.models import (
     Invoice,
     InvoiceLine,
+    Provider,
     ProviderCredit,
 )
 from server.invoicing import issued_numbers, preview_invoice
@@ -102,6 +103,9 @@ def test_an_issued_invoice_prints_every_mandatory_mention(books, tmp_path) -> No
     from app.settings import Settings
 
     sessions, dispatch, providers = books
+    with sessions.begin() as session:
+        for name in ("Paris", "Guyane"):
+            session.get(Provider, providers[name]).vat_number = "FR83404833048"
     issue_all(dispatch)
     with sessions() as session:
         by_provider = {i.provider_id: i.id for i in session.scalars(select(Invoice))}
@@ -134,7 +138,14 @@ def test_an_issued_invoice_prints_every_mandatory_mention(books, tmp_path) -> No
         "-29,99 €",
     ):
         assert mention in paris, mention
-    assert "art. 294-1 du CGI" in texts["Guyane"] and "TVA 0 %" in texts["Guyane"]
+    assert "TVA intracommunautaire FR83404833048" in paris
+    # Outside the scope of VAT (category O): the mention, no rate of 0 %, no VAT identifier
+    # of ours or of the buyer's (BR-O-02), as in its Factur-X XML.
+    guyane = texts["Guyane"]
+    assert "TVA non applicable en Guyane et à Mayotte (art. 294-1 du CGI)" in guyane
+    assert "Hors champ de la TVA sur 89,97 €" in guyane and "Hors champ" in guyane
+    assert "TVA 0 %" not in guyane and "FR96552100554" not in guyane
+    assert "FR83404833048" not in guyane and "RCS Paris 552 100 554" in guyane
     assert "■" not in paris
 
 
@@ -244,3 +255,144 @@ def test_partial_credit_notes_never_credit_more_than_the_invoice(books) -> None:
             rest, Decimal("8.5")
         )
         assert issued_numbers(session) == [1, 2, 3, 4, 5]
+
+
+def test_every_kind_of_document_passes_the_official_en16931_rules(books) -> None:  # type: ignore[no-untyped-def]
+    """Mainland 20 %, 8.5 % (La Réunion), outside the scope of VAT (Guyane, category O), each
+    paid by transfer or by direct debit, and whole and partial credit notes: every Factur-X XML
+    we make passes the EN 16931 business rules, not only the schema, and every PDF's Info
+    dictionary agrees with its XMP metadata (PDF/A)."""
+    import facturx
+
+    from app.billing.sepa import MandateKind
+    from app.persistence.models import SepaMandate
+    from app.services.invoice_queries import facturx_invoice
+    from app.settings import Settings
+    from server.invoicing import issue_credit_note
+    from tests.en16931 import breaches
+    from tests.pdf_checks import metadata_disagreements
+
+    sessions, dispatch, providers = books
+    with sessions.begin() as session:  # buyers with their SIREN and VAT number
+        for provider_id, siren in zip(
+            providers.values(), ("404833048", "542051180", "552081317"), strict=True
+        ):
+            provider = session.get(Provider, provider_id)
+            provider.siren = siren
+            provider.vat_number = f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+    issue_all(dispatch)
+    with sessions.begin() as session:
+        invoices = {
+            name: session.scalars(select(Invoice).where(Invoice.provider_id == provider_id)).one()
+            for name, provider_id in providers.items()
+        }
+        ids = {f"{name} (virement)": invoice.id for name, invoice in invoices.items()}
+    letterhead = Settings().letterhead
+    xmls = {name: facturx_invoice(sessions, i, letterhead) for name, i in ids.items()}
+    with sessions.begin() as session:  # then every provider signs a mandate: direct debits
+        for name, provider_id in providers.items():
+            session.add(
+                SepaMandate(
+                    provider_id=provider_id, rum=f"RUM-{name.upper()}-1",
+                    debtor_name=name, iban="FR7630004000031234567890143",
+                    kind=MandateKind.RECURRENT, signed_on=date(2026, 6, 1),
+                )
+            )  # fmt: skip
+    for name, invoice in invoices.items():
+        xmls[f"{name} (prélèvement)"] = facturx_invoice(sessions, invoice.id, letterhead)
+    partial = [
+        ("Réunion, avoir partiel", "Réunion", 6),
+        # 0.00 € of VAT: 0.01 € were credited on the first 0.06 € (VAT on the running total).
+        ("Réunion, second avoir partiel", "Réunion", 6),
+        ("Guyane, avoir partiel", "Guyane", 1_001),
+        ("Guyane, avoir du reste", "Guyane", invoices["Guyane"].net_cents - 1_001),
+    ]
+    with dispatch.begin() as session:
+        whole = issue_credit_note(session, invoices["Paris"].id, "erreur", NOW)
+        note_ids = {"Paris, avoir total": whole.id}
+    for name, provider, net in partial:
+        with dispatch.begin() as session:
+            note = issue_credit_note(session, invoices[provider].id, "geste", NOW, net_cents=net)
+            note_ids[name] = note.id
+    for name, note_id in note_ids.items():
+        xmls[name] = facturx_invoice(sessions, note_id, letterhead)
+    found = {}
+    for name, pdf in xmls.items():
+        _filename, xml = facturx.get_xml_from_pdf(pdf, check_xsd=True)
+        found[name] = breaches(xml) + metadata_disagreements(pdf)
+    assert (
+        b"<ram:TypeCode>59</ram:TypeCode>"
+        in facturx.get_xml_from_pdf(xmls["Guyane (prélèvement)"])[1]
+    )
+    report = "\n".join(f"{name}: {b}" for name, found_here in found.items() for b in found_here)
+    assert not report, "EN 16931 rules broken:\n" + report
+
+
+def test_partial_credit_notes_never_credit_more_vat_than_the_invoice(books) -> None:  # type: ignore[no-untyped-def]
+    """At 8.5 %, 0.06 € twice then the rest of 89.97 €: each rounded alone, 0.01 + 0.01 +
+    7.64 = 7.66 € of VAT on an invoice that carried 7.65 €."""
+    from server.invoicing import issue_credit_note
+
+    sessions, dispatch, providers = books
+    issue_all(dispatch)
+    with sessions() as session:
+        reunion = session.scalars(
+            select(Invoice).where(Invoice.provider_id == providers["Réunion"])
+        ).one()
+    assert (reunion.net_cents, reunion.vat_cents) == (8_997, 765)
+    for net in (6, 6, reunion.net_cents - 12):
+        with dispatch.begin() as session:
+            issue_credit_note(session, reunion.id, "geste", NOW, net_cents=net)
+    with sessions() as session:
+        notes = session.scalars(
+            select(Invoice).where(Invoice.corrects_invoice_id == reunion.id)
+        ).all()
+        assert -sum(n.net_cents for n in notes) == reunion.net_cents
+        assert -sum(n.vat_cents for n in notes) == reunion.vat_cents
+        assert -sum(n.gross_cents for n in notes) == reunion.gross_cents
+        assert all(n.gross_cents == n.net_cents + n.vat_cents for n in notes)
+
+
+def test_a_credit_larger_than_the_invoice_is_used_in_part_oldest_first(books) -> None:  # type: ignore[no-untyped-def]
+    """Paris owes 229.99 € for November and has two open credits: 29.99 € (3 days old, from
+    the fixture) and 500 € granted before it. The old big one goes first, for what the invoice
+    leaves room for; its rest and the newer one wait for the next invoice, and a credit note
+    cancelling the invoice gives back what it took."""
+    from server.invoicing import issue_credit_note
+
+    sessions, dispatch, providers = books
+    paris = providers["Paris"]
+    with sessions.begin() as session:
+        session.add(
+            ProviderCredit(
+                provider_id=paris,
+                amount_cents=50_000,
+                label="Avoir – lead n° 7 contesté",
+                granted_at=NOW - timedelta(days=20),
+            )
+        )
+    issue_all(dispatch)
+    with sessions() as session:
+        invoice = session.scalars(select(Invoice).where(Invoice.provider_id == paris)).one()
+        assert (invoice.net_cents, invoice.gross_cents) == (0, 0)
+        credits = session.scalars(select(ProviderCredit).order_by(ProviderCredit.granted_at)).all()
+        by_state = sorted((c.amount_cents, c.invoice_id == invoice.id) for c in credits)
+        assert by_state == [(2_999, False), (22_999, True), (27_001, False)]
+        assert sum(c.amount_cents for c in credits) == 50_000 + 2_999
+        touched = [c for c in credits if c.amount_cents != 2_999]  # the split one, its part
+        assert all(c.server_seq is not None for c in touched)  # every change syncs
+        lines = session.scalars(
+            select(InvoiceLine).where(
+                InvoiceLine.invoice_id == invoice.id, InvoiceLine.kind == "credit"
+            )
+        ).all()
+        assert [line.amount_cents for line in lines] == [-22_999]
+        assert "229,99 € sur 500,00 €" in lines[0].label.replace("\xa0", " ")
+    with dispatch.begin() as session:
+        issue_credit_note(session, invoice.id, "erreur", NOW)
+    with sessions() as session:
+        credits = session.scalars(select(ProviderCredit)).all()
+        assert all(c.invoice_id is None for c in credits)
+        assert sum(c.amount_cents for c in credits) == 50_000 + 2_999
+        freed = [c for c in credits if c.amount_cents == 22_999]
+        assert all(c.server_seq > invoice.server_seq for c in freed)  # the change syncs

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from PySide6.QtWidgets import QMessageBox
 
 from app.billing.ledger import PaymentKind
-from app.persistence.models import Payment
+from app.persistence.models import DebitBatch, Payment, SepaMandate
 from app.settings import Settings
 from tests.conftest import TUESDAY_11H_PARIS
 from tests.contract_fixtures import add_issued_invoice
@@ -147,9 +147,42 @@ def test_the_debit_file_is_written_from_the_servers_answer(  # type: ignore[no-u
     assert asked == ["2026-12-04"]
     xml = path.read_bytes()
     assert b"<MsgId>PRLV-20261204-ABC</MsgId>" in xml and b"<ReqdColltnDt>2026-12-04<" in xml
-    assert b"<Id>FR12ZZZ123456</Id>" in xml  # our creditor identifier, from the settings
+    assert b"<Id>FR72ZZZ123456</Id>" in xml  # our creditor identifier, from the settings
     assert "1 prélèvement(s)" in tab.status.text()
     assert tab.skipped.topLevelItem(0).text(3) == "pas de mandat SEPA utilisable"
+
+
+def test_a_past_batch_file_is_saved_again(  # type: ignore[no-untyped-def]
+    qtbot, workspace, rep, clock, books, provider, tmp_path
+) -> None:
+    with workspace.sessions.begin() as session:  # as the server's debit run synced them
+        mandate = SepaMandate(
+            provider_id=provider, rum="RUM-DURAND-1", debtor_name="Plomberie Durand",
+            iban="FR7630004000031234567890143", kind="recurrent", signed_on=date(2026, 6, 1),
+            last_collected_on=date(2026, 11, 4),
+        )  # fmt: skip
+        batch = DebitBatch(
+            message_id="PRLV-20261104-ABC", collection_date=date(2026, 11, 4), count=1,
+            total_cents=12_000,
+        )  # fmt: skip
+        session.add_all([mandate, batch])
+        session.flush()
+        session.add(
+            Payment(
+                provider_id=provider, invoice_id=books, kind=PaymentKind.DIRECT_DEBIT,
+                amount_cents=12_000, received_on=date(2026, 11, 4), batch_id=batch.id,
+                mandate_id=mandate.id, end_to_end_id="F2026-000001-2",
+                recorded_at=TUESDAY_11H_PARIS,
+            )
+        )  # fmt: skip
+    tab = _window(qtbot, workspace, rep, clock).debits
+    assert tab.batches.topLevelItemCount() == 1
+    tab.batches.setCurrentItem(tab.batches.topLevelItem(0))
+    path = tab.save_batch_file(tmp_path / "again.xml")
+    assert path is not None
+    xml = path.read_bytes()
+    assert b"<MsgId>PRLV-20261104-ABC</MsgId>" in xml and b"<SeqTp>FRST</SeqTp>" in xml
+    assert b"<EndToEndId>F2026-000001-2</EndToEndId>" in xml and b"RUM-DURAND-1" in xml
 
 
 def test_a_refused_debit_run_is_said(qtbot, workspace, rep, clock, books) -> None:  # type: ignore[no-untyped-def]
