@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from server.sequence import stamp_changes
 from sync.hlc import Stamp
 from sync.schema import BY_MODEL, set_field_clock
 
@@ -32,6 +33,15 @@ class ChangedRows:
         self.rows.extend(
             obj for obj in session.dirty if type(obj) in BY_MODEL and session.is_modified(obj)
         )
+
+    def stamp(self, session: Session, *also: Any) -> None:
+        """Number every row collected so far, and `also`, for sync; call just before commit.
+
+        Flushes first, so that rows added or edited since the last flush are collected too:
+        reading `rows` before that flush would miss them, and an unnumbered row never syncs.
+        """
+        session.flush()
+        stamp_changes(session, [*self.rows, *also])
 
 
 def server_stamp(now: datetime) -> str:

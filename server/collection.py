@@ -35,7 +35,6 @@ from app.domain.errors import FieldErrors
 from app.persistence.models import DebitBatch, Invoice, Payment, PaymentReminder, SepaMandate
 from app.services.receivables import Receivable, receivables
 from server.changes import ChangedRows, server_edit, server_stamp
-from server.sequence import stamp_changes
 
 
 class DebitRunRefused(Exception):
@@ -221,7 +220,7 @@ def debit_run(
     session.add_all(payments)
     for mandate in used.values():
         server_edit(mandate, {"last_collected_on": collection_date}, now, user_id)
-    stamp_changes(session, changed.rows)
+    changed.stamp(session)
     return DebitRun(batch_id, message_id, collection_date, lines, skipped)
 
 

@@ -40,7 +40,7 @@ from app.persistence.models import (
 )
 from app.services.contract_terms import category_floors, terms_of
 from server.changes import ChangedRows, server_edit, server_stamp
-from server.sequence import stamp_changes, take_numbers
+from server.sequence import take_numbers
 
 _TERM_TABLES = frozenset({"contract_prices", "contract_zones"})
 
@@ -168,7 +168,7 @@ def answer_request(
         now,
         None,
     )
-    stamp_changes(session, changed.rows + [request, version])
+    changed.stamp(session, request, version)
     return request
 
 

@@ -40,7 +40,6 @@ from app.persistence.models import (
 )
 from app.services.contract_terms import SELLING_STATUSES, selling
 from server.changes import ChangedRows, server_edit, server_stamp
-from server.sequence import stamp_changes
 
 T = TypeVar("T")
 
@@ -106,7 +105,7 @@ def dispatch_lead(
             )
         )
     _record_unsold(session, lead.id, placement.unsold, bool(placement.chosen), now, only_versions)
-    stamp_changes(session, changed.rows)
+    changed.stamp(session)
     return Placed(lead.id, tuple(o.provider_id for o in placement.chosen), placement.unsold)
 
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from app.domain.disputes import DisputeStatus
 from app.persistence.models import LeadDispute, LeadSale, ProviderCredit
 from server.changes import ChangedRows, server_edit, server_stamp
-from server.sequence import stamp_changes
 
 
 def settle_dispute(session: Session, dispute_id: uuid.UUID, now: datetime) -> ProviderCredit | None:
@@ -41,5 +40,5 @@ def settle_dispute(session: Session, dispute_id: uuid.UUID, now: datetime) -> Pr
         session.add(credit)
     elif credit is not None and accepted == credit.deleted:
         server_edit(credit, {"deleted": not accepted}, now, None)
-    stamp_changes(session, changed.rows)
+    changed.stamp(session)
     return credit

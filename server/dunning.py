@@ -19,7 +19,6 @@ from app.domain.contracts import ContractStatus, RequestKind, RequestState
 from app.persistence.models import Contract, ContractRequest, ContractVersion, Invoice
 from app.services.receivables import receivables
 from server.changes import ChangedRows, server_stamp
-from server.sequence import stamp_changes
 
 UNPAID = "unpaid"
 
@@ -117,5 +116,5 @@ def dunning_requests(session: Session, now: datetime, policy: DunningPolicy) -> 
         session.add(request)
         session.flush()
         made.append(request.id)
-    stamp_changes(session, changed.rows)
+    changed.stamp(session)
     return made

@@ -28,7 +28,7 @@ from app.services.intake import (
 )
 from server.changes import ChangedRows
 from server.persistence.models import IntakeRateWindow, IntakeRequest, SiteApiKey
-from server.sequence import stamp_changes, take_numbers
+from server.sequence import take_numbers
 from sync.hlc import Stamp
 
 
@@ -123,5 +123,5 @@ def receive(
                 created_at=now,
             )
         )
-    stamp_changes(session, changed.rows)
+    changed.stamp(session)
     return answer

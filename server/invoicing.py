@@ -49,7 +49,7 @@ from app.persistence.models import (
 )
 from app.services.contract_terms import SELLING_STATUSES
 from server.changes import ChangedRows, server_edit, server_stamp
-from server.sequence import stamp_changes, take_numbers
+from server.sequence import take_numbers
 
 DEFAULT_PAYMENT_DAYS = 30
 
@@ -267,7 +267,7 @@ def preview_invoice(session: Session, provider_id: uuid.UUID, month: date, now: 
     if existing is not None and existing.status == InvoiceStatus.ISSUED:
         return _issued_row(existing, bill)
     invoice = _write(session, existing, bill, month, now) if bill.bill.lines else existing
-    stamp_changes(session, changed.rows)
+    changed.stamp(session)
     return _row(bill, invoice)
 
 
@@ -311,8 +311,7 @@ def issue_invoice(session: Session, provider_id: uuid.UUID, month: date, now: da
         None,
     )
     _take_credits(session, bill.bill.credits_used, invoice, now)
-    session.flush()  # the edits above are collected by `changed` on flush
-    stamp_changes(session, changed.rows + [invoice])
+    changed.stamp(session, invoice)
     return _row(bill, invoice)
 
 
@@ -425,8 +424,7 @@ def issue_credit_note(
         server_edit(credit, {"invoice_id": None}, now, None)
     # The month may be invoiced again: the monthly key moves off the cancelled invoice.
     server_edit(invoice, {"monthly_key": None}, now, None)
-    session.flush()  # the edits above are collected by `changed` on flush
-    stamp_changes(session, changed.rows + [invoice])
+    changed.stamp(session, invoice)
     return note
 
 
@@ -479,7 +477,7 @@ def _partial_credit_note(
             vat_percent=str(percent),
         )
     )
-    stamp_changes(session, changed.rows)
+    changed.stamp(session)
     return note
 
 

@@ -178,3 +178,35 @@ def test_a_sale_is_disputed_once_and_within_the_window(server) -> None:  # type:
     assert dispute(NOW - timedelta(days=20))["status"] == "applied"
     twice = dispute(NOW - timedelta(days=19))
     assert twice["status"] == "rejected" and "déjà contesté" in twice["message"]
+
+
+def test_every_row_an_answered_request_writes_is_numbered_for_sync(server) -> None:  # type: ignore[no-untyped-def]
+    """The audit event of a status step is added after the last flush: it must still get its
+    sync number, or no workstation ever receives it."""
+    from app.persistence.models import ContractEvent, ContractRequest
+    from server.contracts import answer_request
+
+    sessions, scope = server
+    _provider, _contract_id, version_id = _version(sessions, ContractStatus.ACTIVE)
+    request_id = uuid7()
+    with sessions.begin() as session:
+        session.add(
+            ContractRequest(
+                id=request_id,
+                version_id=version_id,
+                kind=RequestKind.SUSPEND,
+                requested_by_id=scope.user_id,
+                requested_at=NOW,
+                state=RequestState.PENDING,
+                reason="Test",
+            )
+        )
+    with sessions.begin() as session:
+        answer_request(session, request_id, NOW)
+    with sessions() as session:
+        events = session.scalars(
+            select(ContractEvent).where(ContractEvent.version_id == version_id)
+        ).all()
+        assert [e.to_status for e in events] == [ContractStatus.SUSPENDED]
+        assert all(e.server_seq for e in events)
+        assert session.get(ContractRequest, request_id).server_seq
