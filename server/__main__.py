@@ -10,6 +10,7 @@ from pathlib import Path
 import uvicorn
 
 from app.persistence.database import make_engine
+from server.bootstrap import stamp_unsequenced
 from server.config import ServerConfig
 from server.persistence.database import migrate
 
@@ -31,6 +32,8 @@ def main() -> None:
         )
     engine = make_engine(config.database_url)
     migrate(engine)
+    # Rows a bulk load or an earlier version left unnumbered would never reach a workstation.
+    stamp_unsequenced(engine)
     engine.dispose()
     uvicorn.run(
         "server.app:create_app",
