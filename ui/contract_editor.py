@@ -61,6 +61,7 @@ from app.services.contracts import ContractService
 from app.services.provider_queries import CategoryChoice
 from ui.coverage_editor import CategoryTree, ZonePicker
 from ui.dialog_parts import error_line
+from ui.item_views import on_row_activated
 from ui.validated_form import ValidatedForm
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -265,10 +266,8 @@ class ContractEditor(QDialog):
         self.version_list.setHeaderLabels(["Version", "Statut", "Début", "Fin", "Dernière demande"])
         self.version_list.setColumnWidth(0, 120)
         self.version_list.setColumnWidth(1, 170)
-        self.version_list.itemActivated.connect(
-            lambda item: self.load_version(item.data(0, ID_ROLE))
-        )
-        self.version_list.itemClicked.connect(lambda item: self.load_version(item.data(0, ID_ROLE)))
+        # load_version rebuilds this list: never from inside its own click.
+        on_row_activated(self.version_list, ID_ROLE, self.load_version, on_click=True)
         self.events = QTreeWidget()
         self.events.setRootIsDecorated(False)
         self.events.setHeaderLabels(["Quand", "Qui", "Étape", "Note"])

@@ -24,6 +24,7 @@ from app.domain.errors import FieldErrors
 from app.domain.providers import SOURCE_LABELS, STAGE_LABELS, ProviderSource, ProviderStage
 from app.services.provider_queries import ProviderFilter, ProviderQueries, ProviderRow
 from ui import formatting
+from ui.item_views import on_row_activated
 
 PROVIDER_ID = Qt.ItemDataRole.UserRole
 HEADERS = ("Raison sociale", "Ville", "Dép.", "Étape", "Téléphone", "SIREN", "Commercial",
@@ -177,8 +178,7 @@ class ProviderList(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 230)
         self.table.setColumnWidth(1, 200)
-        self.table.activated.connect(lambda index: on_open(index.data(PROVIDER_ID)))
-        self.table.doubleClicked.connect(lambda index: on_open(index.data(PROVIDER_ID)))
+        on_row_activated(self.table, PROVIDER_ID, on_open)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.table)

@@ -51,6 +51,7 @@ from ui.billing_window import BillingCalls, BillingWindow
 from ui.contract_editor import ContractEditor
 from ui.contracts_overview import ContractsOverview
 from ui.import_dialog import ImportDialog
+from ui.item_views import on_row_activated
 from ui.pipeline_board import PipelineBoard
 from ui.provider_account import ProviderAccount
 from ui.provider_dialog import ProviderDialog
@@ -105,7 +106,7 @@ class SalesWindow(QMainWindow):
         self.day.setColumnWidth(0, 150)
         self.day.setColumnWidth(2, 240)
         self.day.setColumnWidth(3, 260)
-        self.day.itemActivated.connect(lambda item: self.open_provider(item.data(0, PROVIDER_ID)))
+        on_row_activated(self.day, PROVIDER_ID, self.open_provider)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.board, "Pipeline")
         self.tabs.addTab(self.list, "Liste")

@@ -22,6 +22,7 @@ from app.services.auth import StaffMember
 from app.settings import Settings
 from app.workspace import Workspace, open_workspace
 from tests.conftest import FakeClock
+from tests.ui.conftest import when_dialog_opens
 from ui.sales_window import SalesWindow
 from ui.simulation_dialog import local_demand_source
 
@@ -193,3 +194,75 @@ def test_reps_follow_invoices_and_the_server_commands_stay_the_managers(window) 
     assert not billing.debits.prepare_button.isEnabled()
     assert "manager" in billing.debits.prepare_button.toolTip()
     window.refresh()  # a sync refreshes the open window too
+
+
+def _double_click(qtbot, view, rect) -> None:  # type: ignore[no-untyped-def]
+    """What a real double click delivers: press, release, press, double click, release."""
+    left, centre = Qt.MouseButton.LeftButton, rect.center()
+    qtbot.mousePress(view.viewport(), left, pos=centre)
+    qtbot.mouseRelease(view.viewport(), left, pos=centre)
+    qtbot.mousePress(view.viewport(), left, pos=centre)
+    qtbot.mouseDClick(view.viewport(), left, pos=centre)
+    qtbot.mouseRelease(view.viewport(), left, pos=centre)
+
+
+@pytest.fixture
+def dialog_titles() -> Iterator[list[str]]:
+    """Closes each modal dialog that opens during the test; the list of their titles."""
+    titles: list[str] = []
+    running = [True]
+
+    def close(dialog) -> None:  # type: ignore[no-untyped-def]
+        if not running[0]:
+            return
+        titles.append(dialog.windowTitle())
+        dialog.reject()
+        when_dialog_opens(close)
+
+    when_dialog_opens(close)
+    yield titles
+    running[0] = False  # a later test's dialogs are not this one's
+
+
+def test_a_double_clicked_card_opens_the_file_once_and_closing_it_is_clean(  # type: ignore[no-untyped-def]
+    window, qtbot, dialog_titles
+) -> None:
+    column = window.board.columns[ProviderStage.PROSPECT]
+    name = column.item(0).text().split("\n")[0]
+    titles = dialog_titles
+    _double_click(qtbot, column, column.visualItemRect(column.item(0)))
+    qtbot.waitUntil(lambda: len(titles) >= 1)
+    # Enter on a card opens it as well; the board was refreshed meanwhile.
+    column.setCurrentRow(0)
+    column.setFocus()
+    qtbot.keyClick(column, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(titles) >= 2)
+    assert titles == [f"Prestataire – {name}", f"Prestataire – {name}"]
+
+
+def test_a_double_clicked_row_of_the_list_opens_that_provider_only(  # type: ignore[no-untyped-def]
+    window, qtbot, dialog_titles
+) -> None:  # type: ignore[no-untyped-def]
+    window.tabs.setCurrentWidget(window.list)
+    table = window.list.table
+    name = window.list.model.rows[0].company_name
+    titles = dialog_titles
+    _double_click(qtbot, table, table.visualRect(window.list.model.index(0, 0)))
+    qtbot.waitUntil(lambda: len(titles) >= 1)
+    table.setCurrentIndex(window.list.model.index(0, 0))
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(titles) >= 2)
+    # Never a second dialog, and never "Nouveau prestataire" for a row the refresh replaced.
+    assert titles == [f"Prestataire – {name}", f"Prestataire – {name}"]
+
+
+def test_a_double_clicked_line_of_my_day_opens_its_provider(  # type: ignore[no-untyped-def]
+    window, qtbot, dialog_titles
+) -> None:  # type: ignore[no-untyped-def]
+    window.tabs.setCurrentWidget(window.day)
+    tree = window.day
+    titles = dialog_titles
+    _double_click(qtbot, tree, tree.visualItemRect(tree.topLevelItem(0)))
+    qtbot.waitUntil(lambda: len(titles) >= 1)
+    assert len(titles) == 1 and titles[0].startswith("Prestataire – ")
