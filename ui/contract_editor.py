@@ -58,8 +58,7 @@ from app.reports.contract_pdf import write_contract_pdf
 from app.reports.pdf_parts import Letterhead
 from app.services.contract_queries import ContractQueries, VersionDetail, VersionRow
 from app.services.contracts import ContractService
-from app.services.provider_queries import CategoryChoice
-from ui.coverage_editor import CategoryTree, ZonePicker
+from ui.coverage_editor import Catalogue, CategoryTree, ZonePicker
 from ui.dialog_parts import error_line
 from ui.item_views import on_row_activated
 from ui.validated_form import ValidatedForm
@@ -81,7 +80,7 @@ class ContractEditor(QDialog):
         self,
         service: ContractService,
         queries: ContractQueries,
-        catalogue: list[CategoryChoice],
+        catalogue: Catalogue,
         provider_id: uuid.UUID,
         provider_name: str,
         clock: Clock,
@@ -92,7 +91,6 @@ class ContractEditor(QDialog):
         super().__init__(parent)
         self.service = service
         self.queries = queries
-        self.catalogue = {c.id: c for c in catalogue}
         self.provider_id = provider_id
         self.clock = clock
         self.letterhead = letterhead
@@ -486,7 +484,7 @@ class ContractEditor(QDialog):
         prices = []
         for row in range(self.price_grid.rowCount()):
             category_id = self.price_grid.item(row, 0).data(ID_ROLE)
-            name = self.catalogue[category_id].name
+            name = self.categories.names[category_id].name
             try:
                 cents = parse_euros(self.price_grid.item(row, 2).text(), required=True)
             except InvalidAmount as exc:

@@ -134,9 +134,18 @@ class FilterBar(QWidget):
         self._on_change()
 
     def reload_saved(self) -> None:
+        """Refilled only when the searches changed, so a refresh leaves an open list alone."""
+        searches = [
+            (name, criteria) for _id, name, criteria in self.queries.saved_searches(self.user_id)
+        ]
+        shown = [
+            (self.saved.itemText(i), self.saved.itemData(i)) for i in range(1, self.saved.count())
+        ]
+        if self.saved.count() and searches == shown:
+            return
         self.saved.clear()
         self.saved.addItem("Recherches enregistrées…", None)
-        for _id, name, criteria in self.queries.saved_searches(self.user_id):
+        for name, criteria in searches:
             self.saved.addItem(name, criteria)
 
     def _apply_saved(self, index: int) -> None:

@@ -50,6 +50,7 @@ from ui import formatting
 from ui.billing_window import BillingCalls, BillingWindow
 from ui.contract_editor import ContractEditor
 from ui.contracts_overview import ContractsOverview
+from ui.coverage_editor import Catalogue
 from ui.import_dialog import ImportDialog
 from ui.item_views import on_row_activated
 from ui.pipeline_board import PipelineBoard
@@ -90,7 +91,7 @@ class SalesWindow(QMainWindow):
             workspace.sessions, clock, user, self.settings.office_hours
         )
         self.queries = ProviderQueries(workspace.sessions)
-        self.catalogue = category_catalogue(workspace.sessions)
+        self.catalogue = Catalogue(lambda: category_catalogue(workspace.sessions), self)
         self.contracts = ContractService(workspace.sessions, clock, user)
         self.contract_queries = ContractQueries(workspace.sessions)
         self.disputes = DisputeService(workspace.sessions, clock, user, self.settings.dispatch)
@@ -165,6 +166,10 @@ class SalesWindow(QMainWindow):
     # -- reading -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        # Called when sync rows arrive too: the first download of a new workstation brings the
+        # reference data and the saved searches after this window was built.
+        self.catalogue.reload()
+        self.filters.reload_saved()
         criteria = self.filters.criteria()
         self.board.show_rows(self.queries.board(criteria))
         rows = self.queries.rows(criteria)

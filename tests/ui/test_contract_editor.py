@@ -31,6 +31,7 @@ from tests.conftest import submit_lead
 from tests.contract_fixtures import category_id
 from tests.pdf_checks import fonts_not_embedded
 from ui.contract_editor import ContractEditor
+from ui.coverage_editor import Catalogue
 from ui.provider_account import ProviderAccount
 
 
@@ -38,7 +39,7 @@ def _editor(qtbot, workspace, clock, rep, provider) -> ContractEditor:  # type: 
     editor = ContractEditor(
         ContractService(workspace.sessions, clock, rep),
         ContractQueries(workspace.sessions),
-        category_catalogue(workspace.sessions),
+        Catalogue(lambda: category_catalogue(workspace.sessions)),
         provider,
         "Plomberie Martin",
         clock,
@@ -268,7 +269,10 @@ def test_the_provider_file_edits_categories_and_zones_with_the_shared_pickers(
     queries = ProviderQueries(workspace.sessions)
     catalogue = category_catalogue(workspace.sessions)
     dialog = ProviderDialog(
-        ProviderService(workspace.sessions, clock, rep), queries, catalogue, provider
+        ProviderService(workspace.sessions, clock, rep),
+        queries,
+        Catalogue(lambda: catalogue),
+        provider,
     )
     qtbot.addWidget(dialog)
     dialog.category_tree.set_checked([catalogue[0].id, catalogue[1].id])

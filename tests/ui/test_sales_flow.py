@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +19,15 @@ from app.demo.providers import write_prospect_csv
 from app.domain.enums import Role
 from app.domain.providers import CallOutcome, ProviderStage
 from app.persistence.models import Provider, User
+from app.reference import sectors
 from app.services.auth import StaffMember
+from app.services.provider_queries import CategoryChoice, ProviderFilter
+from app.services.reference_data import install_reference_data
 from app.settings import Settings
-from app.workspace import Workspace, open_workspace
+from app.workspace import Workspace, create_workspace, open_workspace
 from tests.conftest import FakeClock
 from tests.ui.conftest import when_dialog_opens
+from ui.coverage_editor import Catalogue, CategoryTree
 from ui.sales_window import SalesWindow
 from ui.simulation_dialog import local_demand_source
 
@@ -169,7 +174,7 @@ def test_simulation_for_a_provider_then_pdf_and_stage(window, demo, tmp_path) ->
 
 def test_simulation_without_history_says_so(window) -> None:  # type: ignore[no-untyped-def]
     dialog = window.simulation_dialog(None)
-    dialog.category_tree.set_checked([window.catalogue[0].id])
+    dialog.category_tree.set_checked([window.catalogue.choices[0].id])
     dialog.departements.setText("976")  # the demo has no leads in Mayotte
     dialog.compute()
     assert dialog.result is None
@@ -266,3 +271,82 @@ def test_a_double_clicked_line_of_my_day_opens_its_provider(  # type: ignore[no-
     _double_click(qtbot, tree, tree.visualItemRect(tree.topLevelItem(0)))
     qtbot.waitUntil(lambda: len(titles) >= 1)
     assert len(titles) == 1 and titles[0].startswith("Prestataire – ")
+
+
+def test_open_views_fill_themselves_when_the_first_download_brings_the_reference_data(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path
+) -> None:
+    # A new synced workstation: the window is built before the first download ends.
+    workspace = create_workspace(tmp_path / "new.sqlite", reference_data=False)
+    with workspace.sessions.begin() as session:
+        user = User(username="sales1", display_name="Rep", role=Role.SALES, password_hash="-")
+        session.add(user)
+        session.flush()
+        rep = StaffMember(user.id, user.username, user.display_name, Role.SALES)
+    clock = FakeClock(NOW)
+    window = SalesWindow(
+        workspace, rep, clock, lambda _url: False, local_demand_source(workspace, clock, Settings())
+    )
+    qtbot.addWidget(window)
+    simulation = window.simulation_dialog(None)
+    provider = window.provider_dialog(None)
+    simulation.category_tree.search.setText("pompe")  # what was typed stays
+    assert simulation.category_tree.tree.topLevelItemCount() == 0
+    assert window.filters.saved.count() == 1
+
+    # The download brings the reference data and the rep's saved search.
+    with workspace.sessions.begin() as session:
+        install_reference_data(session)
+    window.queries.save_search(rep.id, "Signés", ProviderFilter(stages=("signed",)))
+    window.refresh()  # what the session does when sync rows arrive
+
+    for tree in (simulation.category_tree, provider.category_tree):
+        assert tree.tree.topLevelItemCount() == len(sectors())
+    sectors_shown = [
+        simulation.category_tree.tree.topLevelItem(i)
+        for i in range(simulation.category_tree.tree.topLevelItemCount())
+    ]
+    shown = [s for s in sectors_shown if not s.isHidden()]
+    assert [s.text(0) for s in shown] == ["Énergie et chauffage"]  # still filtered by "pompe"
+    heat_pump = next(c for c in window.catalogue.choices if c.name == "Pompe à chaleur")
+    simulation.category_tree.set_checked([heat_pump.id])
+    assert simulation.checked_categories() == [
+        (heat_pump.id, "Énergie et chauffage – Pompe à chaleur")
+    ]
+    assert window.filters.saved.itemText(1) == "Signés"
+    workspace.close()
+
+
+def _ink_top(qtbot, sector_name: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """The highest inked pixel of the sector's first letter, and the top of its row."""
+    choice = CategoryChoice(uuid.uuid4(), "Pompe à chaleur", sector_name, 2000)
+    tree = CategoryTree(Catalogue(lambda: [choice]))
+    qtbot.addWidget(tree)
+    tree.resize(300, 200)
+    tree.show()
+    qtbot.waitExposed(tree)
+    view = tree.tree
+    rect = view.visualItemRect(view.topLevelItem(0))
+    image = view.viewport().grab().toImage()
+    ratio = image.devicePixelRatio()
+    left = rect.left() + view.style().pixelMetric(view.style().PixelMetric.PM_IndicatorWidth) + 6
+    rows = [
+        y
+        for y in range(int(rect.top() * ratio), int((rect.bottom() + 1) * ratio))
+        for x in range(int(left * ratio), int((left + 12) * ratio))
+        if image.pixelColor(x, y).lightness() < 140
+    ]
+    return min(rows), int(rect.top() * ratio)
+
+
+def test_a_capital_accent_is_not_cut_off_in_the_category_trees(qtbot) -> None:  # type: ignore[no-untyped-def]
+    plain, _ = _ink_top(qtbot, "Energie et chauffage")
+    accented, row_top = _ink_top(qtbot, "Énergie et chauffage")
+    assert accented > row_top  # the accent's top is inside the row, not clipped by it
+    assert plain - accented >= 2  # and it shows above the E
+
+
+def test_the_trees_list_sectors_in_french_alphabetical_order(window) -> None:  # type: ignore[no-untyped-def]
+    tree = window.simulation_dialog(None).category_tree.tree
+    names = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    assert names.index("Déménagement et transport") + 1 == names.index("Énergie et chauffage")
