@@ -296,7 +296,7 @@ class SimulationDialog(QDialog):
             return format_percent(value, locale="fr_FR")
 
         self.summary.setText(
-            f"<b>{result.monthly_provider_leads:.0f} demandes par mois</b> pour ce prestataire "
+            f"<b>{result.monthly_provider_leads} demandes par mois</b> pour ce prestataire "
             f"(part {percent(result.share)}, {result.history.competing_providers} "
             "prestataire(s) déjà sous contrat) · historique : "
             f"{format_decimal(result.history_total, locale='fr_FR')} "
@@ -313,7 +313,7 @@ class SimulationDialog(QDialog):
             cells = (
                 month.month.strftime("%m/%Y"),
                 f"{month.market_leads:.0f}",
-                f"{month.provider_leads:.0f}",
+                str(month.provider_leads),
                 f"{month.provider_low:.0f} – {month.provider_high:.0f}",
                 format_euros(month.cost_cents),
             )

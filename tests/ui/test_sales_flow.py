@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.demo.generator import build_demo_workspace
 from app.demo.providers import write_prospect_csv
 from app.domain.enums import Role
+from app.domain.money import format_euros
 from app.domain.providers import CallOutcome, ProviderStage
 from app.persistence.models import Provider, User
 from app.reference import sectors
@@ -163,11 +164,17 @@ def test_simulation_for_a_provider_then_pdf_and_stage(window, demo, tmp_path) ->
     assert dialog.table.rowCount() == 12
     assert "demandes par mois" in dialog.summary.text()
     assert len(dialog.chart.series()) == 3
+    # The cost beside each count is that whole count times the price (25 €).
+    for row in range(dialog.table.rowCount()):
+        leads = int(dialog.table.item(row, 2).text())
+        assert dialog.table.item(row, 4).text() == format_euros(leads * 2500)
+    assert "nombre entier" in dialog.method.text()
     path = dialog.export_pdf(tmp_path / "simulation.pdf")
     assert path is not None
     text = " ".join(page.extract_text() for page in PdfReader(path).pages)
     assert dialog.prospect_name in text
     assert "Méthode" in text
+    assert "nombre entier" in " ".join(text.split())
     dialog.shown_button.click()
     assert _stage(demo, provider_id) == ProviderStage.SIMULATION_SHOWN
 
