@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -64,6 +65,11 @@ log = logging.getLogger(__name__)
 ACTIVITY_ID = Qt.ItemDataRole.UserRole
 PROVIDER_ID = Qt.ItemDataRole.UserRole + 1
 REFRESH_INTERVAL_MS = 60_000
+
+
+def _quit() -> None:
+    """Close every window (each may refuse, as the queue window does); the last one quits."""
+    QApplication.closeAllWindows()
 
 
 class SalesWindow(QMainWindow):
@@ -137,31 +143,54 @@ class SalesWindow(QMainWindow):
         self.refresh()
 
     def _build_actions(self) -> None:
-        toolbar = QToolBar("Actions")
-        toolbar.setMovable(False)
-        self.addToolBar(toolbar)
-        entries = (
+        """The menus hold every action with its shortcut; the toolbar repeats the daily ones."""
+        provider = (
             ("Nouveau prestataire", "Ctrl+N", lambda: self.open_provider(None)),
             ("Appeler", "F3", self.call_selected),
             ("Planifier un appel", "Ctrl+P", lambda: self.plan_selected(ActivityKind.CALL)),
             ("Tâche", "Ctrl+T", lambda: self.plan_selected(ActivityKind.TASK)),
             ("Note", "Ctrl+K", self.note_selected),
+            None,
             ("Simulation", "Ctrl+M", self.simulate_selected),
             ("Contrat", "Ctrl+Shift+C", self.open_contract),
+            None,
             ("Importer un CSV", "Ctrl+I", self.import_csv),
             ("Factures", "Ctrl+Shift+F", self.show_billing),
-            ("Fait", "Ctrl+D", self.complete_day_item),
-            ("Actualiser", "F5", self.refresh),
-            ("Se déconnecter", "Ctrl+Shift+Q", self._sign_out),
         )
+        menus: tuple[tuple[str, tuple[tuple[str, str, Callable[[], object]] | None, ...]], ...] = (
+            ("&Prestataire", provider),
+            ("&Ma journée", (("Fait", "Ctrl+D", self.complete_day_item),)),
+            ("&Affichage", (("Actualiser", "F5", self.refresh),)),
+            (
+                "&Session",
+                (
+                    ("Se déconnecter", "Ctrl+Shift+Q", self._sign_out),
+                    None,
+                    ("Quitter", "Ctrl+Q", _quit),
+                ),
+            ),
+        )
+        toolbar = QToolBar("Actions")
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
         self.actions_by_name: dict[str, QAction] = {}
-        for text, shortcut, slot in entries:
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(shortcut))
-            action.setToolTip(f"{text} ({shortcut})")
-            action.triggered.connect(lambda _checked=False, slot=slot: slot())
-            toolbar.addAction(action)
-            self.actions_by_name[text] = action
+        for title, entries in menus:
+            menu = self.menuBar().addMenu(title)
+            for entry in entries:
+                if entry is None:
+                    menu.addSeparator()
+                    continue
+                text, shortcut, slot = entry
+                action = QAction(text, self)
+                action.setShortcut(QKeySequence(shortcut))
+                action.setToolTip(f"{text} ({shortcut})")
+                action.triggered.connect(lambda _checked=False, slot=slot: slot())
+                menu.addAction(action)
+                if title != "&Session":
+                    toolbar.addAction(action)
+                self.actions_by_name[text] = action
+        # A manager's second window: their session belongs to the queue window.
+        self.actions_by_name["Se déconnecter"].setVisible(self._on_sign_out is not None)
 
     # -- reading -----------------------------------------------------------------------------
 

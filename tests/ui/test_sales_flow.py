@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QMimeData, QPoint, Qt
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QApplication, QInputDialog
 from sqlalchemy import select
 
 from app.demo.generator import build_demo_workspace
@@ -357,3 +357,46 @@ def test_the_trees_list_sectors_in_french_alphabetical_order(window) -> None:  #
     tree = window.simulation_dialog(None).category_tree.tree
     names = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
     assert names.index("Déménagement et transport") + 1 == names.index("Énergie et chauffage")
+
+
+def test_the_window_has_menus_with_its_actions_and_quits_on_ctrl_q(window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    menus = {
+        menu.title().replace("&", ""): menu
+        for menu in (a.menu() for a in window.menuBar().actions())
+        if menu is not None
+    }
+    assert list(menus) == ["Prestataire", "Ma journée", "Affichage", "Session"]
+    in_menus = {action.text(): action for menu in menus.values() for action in menu.actions()}
+    for name, action in window.actions_by_name.items():
+        assert in_menus[name] is action, name
+    session = [a.text() for a in menus["Session"].actions() if not a.isSeparator()]
+    assert session == ["Se déconnecter", "Quitter"]
+    # No sign-out callback: a manager's second window, whose session is the queue window's.
+    assert not in_menus["Se déconnecter"].isVisible()
+    quit_action = in_menus["Quitter"]
+    assert quit_action.shortcut().toString() == "Ctrl+Q"
+    closed: list[bool] = []
+    monkeypatch.setattr(QApplication, "closeAllWindows", lambda: closed.append(True))
+    quit_action.trigger()
+    assert closed == [True]
+
+
+def test_signing_out_from_the_session_menu_calls_back(qtbot, demo) -> None:  # type: ignore[no-untyped-def]
+    with demo.sessions() as session:
+        user = session.scalar(select(User).where(User.username == "sales1"))
+        rep = StaffMember(user.id, user.username, user.display_name, Role.SALES)
+    signed_out: list[bool] = []
+    clock = FakeClock(NOW)
+    win = SalesWindow(
+        demo,
+        rep,
+        clock,
+        lambda _url: False,
+        local_demand_source(demo, clock, Settings()),
+        on_sign_out=lambda: signed_out.append(True),
+    )
+    qtbot.addWidget(win)
+    win.show()
+    assert win.actions_by_name["Se déconnecter"].isVisible()
+    win.actions_by_name["Se déconnecter"].trigger()
+    assert signed_out == [True] and not win.isVisible()
