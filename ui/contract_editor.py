@@ -58,9 +58,9 @@ from app.reports.contract_pdf import write_contract_pdf
 from app.reports.pdf_parts import Letterhead
 from app.services.contract_queries import ContractQueries, VersionDetail, VersionRow
 from app.services.contracts import ContractService
-from app.services.provider_queries import CategoryChoice
-from ui.coverage_editor import CategoryTree, ZonePicker
+from ui.coverage_editor import Catalogue, CategoryTree, ZonePicker
 from ui.dialog_parts import error_line
+from ui.item_views import on_row_activated
 from ui.validated_form import ValidatedForm
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -80,7 +80,7 @@ class ContractEditor(QDialog):
         self,
         service: ContractService,
         queries: ContractQueries,
-        catalogue: list[CategoryChoice],
+        catalogue: Catalogue,
         provider_id: uuid.UUID,
         provider_name: str,
         clock: Clock,
@@ -91,7 +91,6 @@ class ContractEditor(QDialog):
         super().__init__(parent)
         self.service = service
         self.queries = queries
-        self.catalogue = {c.id: c for c in catalogue}
         self.provider_id = provider_id
         self.clock = clock
         self.letterhead = letterhead
@@ -265,10 +264,8 @@ class ContractEditor(QDialog):
         self.version_list.setHeaderLabels(["Version", "Statut", "Début", "Fin", "Dernière demande"])
         self.version_list.setColumnWidth(0, 120)
         self.version_list.setColumnWidth(1, 170)
-        self.version_list.itemActivated.connect(
-            lambda item: self.load_version(item.data(0, ID_ROLE))
-        )
-        self.version_list.itemClicked.connect(lambda item: self.load_version(item.data(0, ID_ROLE)))
+        # load_version rebuilds this list: never from inside its own click.
+        on_row_activated(self.version_list, ID_ROLE, self.load_version, on_click=True)
         self.events = QTreeWidget()
         self.events.setRootIsDecorated(False)
         self.events.setHeaderLabels(["Quand", "Qui", "Étape", "Note"])
@@ -487,7 +484,7 @@ class ContractEditor(QDialog):
         prices = []
         for row in range(self.price_grid.rowCount()):
             category_id = self.price_grid.item(row, 0).data(ID_ROLE)
-            name = self.catalogue[category_id].name
+            name = self.categories.names[category_id].name
             try:
                 cents = parse_euros(self.price_grid.item(row, 2).text(), required=True)
             except InvalidAmount as exc:

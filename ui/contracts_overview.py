@@ -23,6 +23,7 @@ from app.domain.disputes import DISPUTE_REASON_LABELS
 from app.domain.money import format_euros
 from app.services.contract_queries import ContractQueries
 from app.services.disputes import DisputeService
+from ui.item_views import on_row_activated
 from ui.provider_account import decide_selected
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -50,9 +51,7 @@ class ContractsOverview(QWidget):
         )
         for column, width in enumerate((240, 150, 150, 90, 90, 110)):
             self.contracts.setColumnWidth(column, width)
-        self.contracts.itemActivated.connect(
-            lambda item: open_contract(item.data(0, PROVIDER_ROLE))
-        )
+        on_row_activated(self.contracts, PROVIDER_ROLE, open_contract)
         self.open_disputes = QTreeWidget()
         self.open_disputes.setObjectName("open_disputes")
         self.open_disputes.setRootIsDecorated(False)

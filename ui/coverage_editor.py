@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -17,6 +26,8 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSpinBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QTreeWidgetItemIterator,
@@ -28,26 +39,77 @@ from app.domain.geography import departement_centroids
 from app.domain.zones import ZoneInput
 from app.reference import departements
 from app.services.provider_queries import CategoryChoice
+from app.services.queue import search_name_key
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 CHECKED, UNCHECKED = Qt.CheckState.Checked, Qt.CheckState.Unchecked
 
 
-class CategoryTree(QWidget):
-    """Sectors and their categories, checkable, filtered by what is typed."""
+class Catalogue(QObject):
+    """The categories every picker of a window shows, read again on each refresh.
+
+    A synced workstation starts empty: its first download brings the sectors and categories
+    after the window (and maybe a dialog) was built. The window's refresh, which runs when sync
+    rows arrive, calls `reload`; every CategoryTree listens to `changed` and fills itself.
+    """
 
     changed = Signal()
 
-    def __init__(self, catalogue: list[CategoryChoice], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, read: Callable[[], list[CategoryChoice]], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._read = read
+        self.choices = read()
+
+    def reload(self) -> None:
+        fresh = self._read()
+        if fresh != self.choices:
+            self.choices = fresh
+            self.changed.emit()
+
+
+def _french_order(choice: CategoryChoice) -> tuple[str, str]:
+    """Alphabetical as a French reader expects: « Énergie » between D and F, not after S."""
+    return search_name_key(choice.sector), search_name_key(choice.name)
+
+
+class CategoryTree(QWidget):
+    """Sectors and their categories, checkable, filtered by what is typed; filled again
+    (keeping what is checked and typed) when the catalogue changes."""
+
+    changed = Signal()
+
+    def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Rechercher une catégorie…")
         self.search.setClearButtonEnabled(True)
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
-        self.names: dict[uuid.UUID, CategoryChoice] = {c.id: c for c in catalogue}
+        # Rows as tall as the font's line height clip the accent of a capital (« Énergie »
+        # read as « Energie »): room for the tallest accented capitals.
+        self.tree.setUniformRowHeights(True)
+        self.tree.setItemDelegate(_RoomForAccents(self.tree))
+        self.names: dict[uuid.UUID, CategoryChoice] = {}
+        # Checked before the catalogue held them (a contract's categories on a new workstation).
+        self._waiting: set[uuid.UUID] = set()
+        self._catalogue = catalogue
+        self._fill(catalogue.choices)
+        catalogue.changed.connect(self._catalogue_changed)
+        self.tree.itemChanged.connect(lambda *_: self.changed.emit())
+        self.search.textChanged.connect(self._filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree)
+
+    def _fill(self, catalogue: list[CategoryChoice]) -> None:
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        self.names = {c.id: c for c in catalogue}
         sectors: dict[str, QTreeWidgetItem] = {}
-        for choice in catalogue:
+        for choice in sorted(catalogue, key=_french_order):
             sector = sectors.get(choice.sector)
             if sector is None:
                 sector = QTreeWidgetItem(self.tree, [choice.sector])
@@ -59,12 +121,13 @@ class CategoryTree(QWidget):
             item.setData(0, ID_ROLE, choice.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, UNCHECKED)
-        self.tree.itemChanged.connect(lambda *_: self.changed.emit())
-        self.search.textChanged.connect(self._filter)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.search)
-        layout.addWidget(self.tree)
+        self.tree.blockSignals(False)
+
+    def _catalogue_changed(self) -> None:
+        checked = {c.id for c in self.checked()} | self._waiting
+        self._fill(self._catalogue.choices)
+        self._filter(self.search.text())
+        self.set_checked(checked)
 
     def _items(self) -> Iterable[QTreeWidgetItem]:
         iterator = QTreeWidgetItemIterator(self.tree)
@@ -90,6 +153,7 @@ class CategoryTree(QWidget):
 
     def set_checked(self, ids: Iterable[uuid.UUID]) -> None:
         wanted = set(ids)
+        self._waiting = wanted - self.names.keys()
         self.tree.blockSignals(True)
         for item in self._items():
             item.setCheckState(0, CHECKED if item.data(0, ID_ROLE) in wanted else UNCHECKED)
@@ -104,6 +168,18 @@ class CategoryTree(QWidget):
             for item in self._items()
             if item.checkState(0) == CHECKED
         ]
+
+
+class _RoomForAccents(QStyledItemDelegate):
+    """Rows tall enough for an accented capital, which rises above the font's ascent."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        hint = super().sizeHint(option, index)
+        metrics = option.fontMetrics
+        overshoot = max(0, -metrics.tightBoundingRect("ÉÈÊÀÇ").top() - metrics.ascent())
+        return QSize(hint.width(), hint.height() + 2 * overshoot + 2)
 
 
 # -- départements -------------------------------------------------------------------------------

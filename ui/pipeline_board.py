@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.domain.providers import STAGE_LABELS, ProviderStage
 from app.services.provider_queries import ProviderRow
 from ui import formatting
+from ui.item_views import on_row_activated
 
 PROVIDER_ID = Qt.ItemDataRole.UserRole
 STAGE_COLOURS = {
@@ -87,8 +88,7 @@ class PipelineBoard(QWidget):
             title = QLabel()
             title.setStyleSheet("font-weight: bold; padding: 4px;")
             column = StageColumn(stage, on_move)
-            column.itemActivated.connect(lambda item: on_open(item.data(PROVIDER_ID)))
-            column.itemDoubleClicked.connect(lambda item: on_open(item.data(PROVIDER_ID)))
+            on_row_activated(column, PROVIDER_ID, on_open)
             box.addWidget(title)
             box.addWidget(column)
             row.addLayout(box)

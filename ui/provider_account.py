@@ -41,6 +41,7 @@ from app.services.disputes import DisputeService
 from app.services.invoice_queries import facturx_invoice
 from app.settings import Settings
 from ui.dialog_parts import dialog_buttons, error_line, save_file
+from ui.item_views import on_row_activated
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -114,7 +115,7 @@ class ProviderAccount(QWidget):
         self.invoices.setRootIsDecorated(False)
         self.invoices.setHeaderLabels(["Facture", "Émise le", "Échéance", "HT", "TTC"])
         self.invoices.setMaximumHeight(110)
-        self.invoices.itemActivated.connect(lambda _item: self.save_invoice_pdf())
+        on_row_activated(self.invoices, ID_ROLE, lambda _id: self.save_invoice_pdf())
         layout.addWidget(QLabel("Factures émises (double-clic : PDF Factur-X)"))
         layout.addWidget(self.invoices)
         layout.addWidget(QLabel("Contestations"))
@@ -210,12 +211,14 @@ class ProviderAccount(QWidget):
         item = self.invoices.currentItem()
         if item is None:
             return None
+        # Read now: a refresh while the file dialog is open deletes the item.
+        number, invoice_id = item.text(0), item.data(0, ID_ROLE)
         return save_file(
             self,
             "Enregistrer la facture",
-            f"{item.text(0)}.pdf",
+            f"{number}.pdf",
             "PDF (*.pdf)",
-            lambda: facturx_invoice(self.queries.sessions, item.data(0, ID_ROLE), self.letterhead),
+            lambda: facturx_invoice(self.queries.sessions, invoice_id, self.letterhead),
             path,
         )
 
@@ -224,13 +227,14 @@ class ProviderAccount(QWidget):
         if item is None:
             QMessageBox.information(self, "Contestation", "Sélectionnez d'abord un lead vendu.")
             return False
+        sale_id = item.data(0, ID_ROLE)  # read now: a refresh meanwhile deletes the item
         if reason is None:
             dialog = DisputeDialog(self)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
             reason, comment = dialog.reason.currentData(), dialog.comment.toPlainText()
         try:
-            self.disputes.file(item.data(0, ID_ROLE), reason, comment)
+            self.disputes.file(sale_id, reason, comment)
         except (ActionRefused, FieldErrors) as error:
             _warn(self, error)
             return False
@@ -256,13 +260,15 @@ def decide_selected(
     if item is None:
         QMessageBox.information(parent, "Contestation", "Sélectionnez une contestation.")
         return False
+    # Read now: the list may be refreshed (a sync, the timer) while the reason is asked.
+    dispute_id = item.data(0, ID_ROLE)
     if note is None:
         title = "Accepter la contestation" if accept else "Refuser la contestation"
         note, ok = QInputDialog.getText(parent, title, "Motif de la décision :")
         if not ok:
             return False
     try:
-        disputes.decide(item.data(0, ID_ROLE), accept, note)
+        disputes.decide(dispute_id, accept, note)
     except (ActionRefused, FieldErrors) as error:
         _warn(parent, error)
         return False

@@ -30,7 +30,7 @@ from app.domain.providers import (
     SOURCE_LABELS,
     ProviderSource,
 )
-from app.services.provider_queries import CategoryChoice, ProviderFile, ProviderQueries
+from app.services.provider_queries import ProviderFile, ProviderQueries
 from app.services.providers import (
     ContactInput,
     NewProvider,
@@ -40,7 +40,7 @@ from app.services.providers import (
     form_of,
 )
 from ui import formatting
-from ui.coverage_editor import CategoryTree, ZonePicker
+from ui.coverage_editor import Catalogue, CategoryTree, ZonePicker
 from ui.dialog_parts import dialog_buttons, error_line
 from ui.validated_form import ValidatedForm
 
@@ -64,7 +64,7 @@ class ProviderDialog(QDialog):
         self,
         service: ProviderService,
         queries: ProviderQueries,
-        catalogue: list[CategoryChoice],
+        catalogue: Catalogue,
         provider_id: uuid.UUID | None = None,
         on_simulate: Callable[[uuid.UUID], None] | None = None,
         account: QWidget | None = None,

@@ -24,6 +24,7 @@ from app.domain.errors import FieldErrors
 from app.domain.providers import SOURCE_LABELS, STAGE_LABELS, ProviderSource, ProviderStage
 from app.services.provider_queries import ProviderFilter, ProviderQueries, ProviderRow
 from ui import formatting
+from ui.item_views import on_row_activated
 
 PROVIDER_ID = Qt.ItemDataRole.UserRole
 HEADERS = ("Raison sociale", "Ville", "Dép.", "Étape", "Téléphone", "SIREN", "Commercial",
@@ -133,9 +134,18 @@ class FilterBar(QWidget):
         self._on_change()
 
     def reload_saved(self) -> None:
+        """Refilled only when the searches changed, so a refresh leaves an open list alone."""
+        searches = [
+            (name, criteria) for _id, name, criteria in self.queries.saved_searches(self.user_id)
+        ]
+        shown = [
+            (self.saved.itemText(i), self.saved.itemData(i)) for i in range(1, self.saved.count())
+        ]
+        if self.saved.count() and searches == shown:
+            return
         self.saved.clear()
         self.saved.addItem("Recherches enregistrées…", None)
-        for _id, name, criteria in self.queries.saved_searches(self.user_id):
+        for name, criteria in searches:
             self.saved.addItem(name, criteria)
 
     def _apply_saved(self, index: int) -> None:
@@ -177,8 +187,7 @@ class ProviderList(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 230)
         self.table.setColumnWidth(1, 200)
-        self.table.activated.connect(lambda index: on_open(index.data(PROVIDER_ID)))
-        self.table.doubleClicked.connect(lambda index: on_open(index.data(PROVIDER_ID)))
+        on_row_activated(self.table, PROVIDER_ID, on_open)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.table)

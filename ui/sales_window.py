@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -50,7 +51,9 @@ from ui import formatting
 from ui.billing_window import BillingCalls, BillingWindow
 from ui.contract_editor import ContractEditor
 from ui.contracts_overview import ContractsOverview
+from ui.coverage_editor import Catalogue
 from ui.import_dialog import ImportDialog
+from ui.item_views import on_row_activated
 from ui.pipeline_board import PipelineBoard
 from ui.provider_account import ProviderAccount
 from ui.provider_dialog import ProviderDialog
@@ -62,6 +65,11 @@ log = logging.getLogger(__name__)
 ACTIVITY_ID = Qt.ItemDataRole.UserRole
 PROVIDER_ID = Qt.ItemDataRole.UserRole + 1
 REFRESH_INTERVAL_MS = 60_000
+
+
+def _quit() -> None:
+    """Close every window (each may refuse, as the queue window does); the last one quits."""
+    QApplication.closeAllWindows()
 
 
 class SalesWindow(QMainWindow):
@@ -89,7 +97,7 @@ class SalesWindow(QMainWindow):
             workspace.sessions, clock, user, self.settings.office_hours
         )
         self.queries = ProviderQueries(workspace.sessions)
-        self.catalogue = category_catalogue(workspace.sessions)
+        self.catalogue = Catalogue(lambda: category_catalogue(workspace.sessions), self)
         self.contracts = ContractService(workspace.sessions, clock, user)
         self.contract_queries = ContractQueries(workspace.sessions)
         self.disputes = DisputeService(workspace.sessions, clock, user, self.settings.dispatch)
@@ -105,7 +113,7 @@ class SalesWindow(QMainWindow):
         self.day.setColumnWidth(0, 150)
         self.day.setColumnWidth(2, 240)
         self.day.setColumnWidth(3, 260)
-        self.day.itemActivated.connect(lambda item: self.open_provider(item.data(0, PROVIDER_ID)))
+        on_row_activated(self.day, PROVIDER_ID, self.open_provider)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.board, "Pipeline")
         self.tabs.addTab(self.list, "Liste")
@@ -135,35 +143,62 @@ class SalesWindow(QMainWindow):
         self.refresh()
 
     def _build_actions(self) -> None:
-        toolbar = QToolBar("Actions")
-        toolbar.setMovable(False)
-        self.addToolBar(toolbar)
-        entries = (
+        """The menus hold every action with its shortcut; the toolbar repeats the daily ones."""
+        provider = (
             ("Nouveau prestataire", "Ctrl+N", lambda: self.open_provider(None)),
             ("Appeler", "F3", self.call_selected),
             ("Planifier un appel", "Ctrl+P", lambda: self.plan_selected(ActivityKind.CALL)),
             ("Tâche", "Ctrl+T", lambda: self.plan_selected(ActivityKind.TASK)),
             ("Note", "Ctrl+K", self.note_selected),
+            None,
             ("Simulation", "Ctrl+M", self.simulate_selected),
             ("Contrat", "Ctrl+Shift+C", self.open_contract),
+            None,
             ("Importer un CSV", "Ctrl+I", self.import_csv),
             ("Factures", "Ctrl+Shift+F", self.show_billing),
-            ("Fait", "Ctrl+D", self.complete_day_item),
-            ("Actualiser", "F5", self.refresh),
-            ("Se déconnecter", "Ctrl+Shift+Q", self._sign_out),
         )
+        menus: tuple[tuple[str, tuple[tuple[str, str, Callable[[], object]] | None, ...]], ...] = (
+            ("&Prestataire", provider),
+            ("&Ma journée", (("Fait", "Ctrl+D", self.complete_day_item),)),
+            ("&Affichage", (("Actualiser", "F5", self.refresh),)),
+            (
+                "&Session",
+                (
+                    ("Se déconnecter", "Ctrl+Shift+Q", self._sign_out),
+                    None,
+                    ("Quitter", "Ctrl+Q", _quit),
+                ),
+            ),
+        )
+        toolbar = QToolBar("Actions")
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
         self.actions_by_name: dict[str, QAction] = {}
-        for text, shortcut, slot in entries:
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(shortcut))
-            action.setToolTip(f"{text} ({shortcut})")
-            action.triggered.connect(lambda _checked=False, slot=slot: slot())
-            toolbar.addAction(action)
-            self.actions_by_name[text] = action
+        for title, entries in menus:
+            menu = self.menuBar().addMenu(title)
+            for entry in entries:
+                if entry is None:
+                    menu.addSeparator()
+                    continue
+                text, shortcut, slot = entry
+                action = QAction(text, self)
+                action.setShortcut(QKeySequence(shortcut))
+                action.setToolTip(f"{text} ({shortcut})")
+                action.triggered.connect(lambda _checked=False, slot=slot: slot())
+                menu.addAction(action)
+                if title != "&Session":
+                    toolbar.addAction(action)
+                self.actions_by_name[text] = action
+        # A manager's second window: their session belongs to the queue window.
+        self.actions_by_name["Se déconnecter"].setVisible(self._on_sign_out is not None)
 
     # -- reading -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        # Called when sync rows arrive too: the first download of a new workstation brings the
+        # reference data and the saved searches after this window was built.
+        self.catalogue.reload()
+        self.filters.reload_saved()
         criteria = self.filters.criteria()
         self.board.show_rows(self.queries.board(criteria))
         rows = self.queries.rows(criteria)

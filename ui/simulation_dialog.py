@@ -38,11 +38,10 @@ from app.domain.postcodes import InvalidPostcode, normalize_postcode
 from app.reference import departements
 from app.reports.simulation_pdf import write_simulation_pdf
 from app.services.demand_history import DemandSelection, RadiusZone, local_history_reader
-from app.services.provider_queries import CategoryChoice
 from app.services.providers import ZoneInput
 from app.settings import Settings
 from app.workspace import Workspace
-from ui.coverage_editor import CategoryTree
+from ui.coverage_editor import Catalogue, CategoryTree
 from ui.dialog_parts import error_line
 from ui.validated_form import ValidatedForm
 
@@ -58,7 +57,7 @@ def local_demand_source(workspace: Workspace, clock: Clock, settings: Settings) 
 class SimulationDialog(QDialog):
     def __init__(
         self,
-        catalogue: list[CategoryChoice],
+        catalogue: Catalogue,
         source: DemandSource,
         clock: Clock,
         settings: Settings,
@@ -297,7 +296,7 @@ class SimulationDialog(QDialog):
             return format_percent(value, locale="fr_FR")
 
         self.summary.setText(
-            f"<b>{result.monthly_provider_leads:.0f} demandes par mois</b> pour ce prestataire "
+            f"<b>{result.monthly_provider_leads} demandes par mois</b> pour ce prestataire "
             f"(part {percent(result.share)}, {result.history.competing_providers} "
             "prestataire(s) déjà sous contrat) · historique : "
             f"{format_decimal(result.history_total, locale='fr_FR')} "
@@ -314,7 +313,7 @@ class SimulationDialog(QDialog):
             cells = (
                 month.month.strftime("%m/%Y"),
                 f"{month.market_leads:.0f}",
-                f"{month.provider_leads:.0f}",
+                str(month.provider_leads),
                 f"{month.provider_low:.0f} – {month.provider_high:.0f}",
                 format_euros(month.cost_cents),
             )

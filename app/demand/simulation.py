@@ -30,6 +30,9 @@ METHOD_TEXT = (
     "transmis à {max_share} prestataires au plus ; avec {competitors} prestataire(s) déjà "
     "sous contrat actif sur ces catégories et cette zone, vous en recevriez {share}. Taux de "
     "contact : part des consommateurs rappelés par nos équipes qui ont répondu ({rate_source}). "
+    "Demandes pour vous : un nombre entier de leads par mois (prévision × part, arrondie), "
+    "et chaque coût est ce nombre × le prix par lead ; la moyenne mensuelle est la moyenne "
+    "des 12 mois, arrondie de même. "
     "Coût par chantier signé : prix par lead ÷ (taux de contact × votre taux de signature)."
 )
 
@@ -52,9 +55,12 @@ class SimulationRequest:
 
 @dataclass(frozen=True)
 class SimulationMonth:
+    """Leads are billed whole: the provider's count is rounded and its cost is that count
+    times the price, so the figures shown side by side agree."""
+
     month: date
     market_leads: float
-    provider_leads: float
+    provider_leads: int
     provider_low: float
     provider_high: float
     cost_cents: int
@@ -73,16 +79,18 @@ class Simulation:
     made_at: datetime
 
     @property
-    def yearly_provider_leads(self) -> float:
+    def yearly_provider_leads(self) -> int:
         return sum(m.provider_leads for m in self.months)
 
     @property
-    def monthly_provider_leads(self) -> float:
-        return self.yearly_provider_leads / len(self.months)
+    def monthly_provider_leads(self) -> int:
+        """The monthly average, whole like each month's count."""
+        return round(self.yearly_provider_leads / len(self.months))
 
     @property
     def monthly_cost_cents(self) -> int:
-        return round(sum(m.cost_cents for m in self.months) / len(self.months))
+        """The cost of the average month's leads, as printed beside it."""
+        return self.monthly_provider_leads * self.request.price_per_lead_cents
 
     @property
     def yearly_cost_cents(self) -> int:
@@ -148,24 +156,26 @@ def simulate(
     check_request(request.price_per_lead_cents, request.closing_rate_percent)
     forecast = forecast_demand(history, policy)
     share = provider_share(history.competing_providers, max_providers)
-    months = tuple(
-        SimulationMonth(
-            m.month,
-            m.expected,
-            m.expected * share,
-            m.low * share,
-            m.high * share,
-            round(m.expected * share * request.price_per_lead_cents),
+    months = []
+    for m in forecast.months:
+        leads = round(m.expected * share)
+        months.append(
+            SimulationMonth(
+                m.month,
+                m.expected,
+                leads,
+                m.low * share,
+                m.high * share,
+                leads * request.price_per_lead_cents,
+            )
         )
-        for m in forecast.months
-    )
     return Simulation(
         request,
         history,
         forecast,
         share,
         contact_rate(history, policy),
-        months,
+        tuple(months),
         policy.interval_level,
         max_providers,
         now,

@@ -178,3 +178,19 @@ def test_the_pdf_carries_the_figures_the_method_and_the_date(tmp_path) -> None: 
         Settings().letterhead.name,
     ):
         assert expected in text, expected
+
+
+def test_each_cost_is_the_whole_number_of_leads_shown_times_the_price() -> None:
+    # 7 competitors: share 3 / 8 = 37.5 %, so the expected counts are never whole numbers.
+    history = _history(_series(37, noise=random.Random(3)), competing_providers=7)
+    request = SimulationRequest(("Cuisine",), ("75",), 2500, 25)
+    result = simulate(request, history, DemandPolicy(), datetime(2026, 11, 28, tzinfo=UTC), 3)
+    for month in result.months:
+        assert isinstance(month.provider_leads, int)
+        assert month.cost_cents == month.provider_leads * 2500
+    monthly = result.monthly_provider_leads
+    assert isinstance(monthly, int)
+    assert monthly == round(sum(m.provider_leads for m in result.months) / len(result.months))
+    assert result.monthly_cost_cents == monthly * 2500
+    assert result.yearly_cost_cents == sum(m.cost_cents for m in result.months)
+    assert "nombre entier" in result.method

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QPushButton
 from sqlalchemy import func, select
 
 from app.domain.contracts import ContractStatus, RequestKind, RequestState
@@ -31,6 +31,7 @@ from tests.conftest import submit_lead
 from tests.contract_fixtures import category_id
 from tests.pdf_checks import fonts_not_embedded
 from ui.contract_editor import ContractEditor
+from ui.coverage_editor import Catalogue
 from ui.provider_account import ProviderAccount
 
 
@@ -38,7 +39,7 @@ def _editor(qtbot, workspace, clock, rep, provider) -> ContractEditor:  # type: 
     editor = ContractEditor(
         ContractService(workspace.sessions, clock, rep),
         ContractQueries(workspace.sessions),
-        category_catalogue(workspace.sessions),
+        Catalogue(lambda: category_catalogue(workspace.sessions)),
         provider,
         "Plomberie Martin",
         clock,
@@ -268,7 +269,10 @@ def test_the_provider_file_edits_categories_and_zones_with_the_shared_pickers(
     queries = ProviderQueries(workspace.sessions)
     catalogue = category_catalogue(workspace.sessions)
     dialog = ProviderDialog(
-        ProviderService(workspace.sessions, clock, rep), queries, catalogue, provider
+        ProviderService(workspace.sessions, clock, rep),
+        queries,
+        Catalogue(lambda: catalogue),
+        provider,
     )
     qtbot.addWidget(dialog)
     dialog.category_tree.set_checked([catalogue[0].id, catalogue[1].id])
@@ -284,7 +288,7 @@ def test_the_provider_file_edits_categories_and_zones_with_the_shared_pickers(
 
 
 def test_the_contracts_tab_lists_contracts_and_the_disputes_to_decide(
-    qtbot, workspace, clock, rep, provider
+    qtbot, workspace, clock, rep, provider, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     from tests.contract_fixtures import terms
     from ui.contracts_overview import ContractsOverview
@@ -332,9 +336,16 @@ def test_the_contracts_tab_lists_contracts_and_the_disputes_to_decide(
     assert row.text(5) == "1 / 25" and "Activation : En attente du serveur" in row.text(6)
     tab.contracts.setCurrentItem(row)
     assert tab.selected_provider() == provider
-    tab.contracts.itemActivated.emit(row, 0)
-    assert opened == [provider]
+    tab.contracts.setFocus()
+    qtbot.keyClick(tab.contracts, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: opened == [provider])
     assert tab.disputes_title.text() == "Contestations à examiner (1)"
     tab.open_disputes.setCurrentItem(tab.open_disputes.topLevelItem(0))
-    assert tab.decide(False, "Le consommateur a répondu au second appel")
+
+    def reason_asked_while_a_sync_refreshes(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        tab.refresh()  # the sales window refreshes its tabs when sync rows arrive
+        return "Le consommateur a répondu au second appel", True
+
+    monkeypatch.setattr(QInputDialog, "getText", reason_asked_while_a_sync_refreshes)
+    assert tab.decide(False)
     assert tab.disputes_title.text() == "Contestations à examiner (0)"
