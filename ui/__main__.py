@@ -85,8 +85,8 @@ class _QtbaseGaps(QTranslator):
     """
 
     FRENCH: ClassVar[dict[tuple[str, str], str]] = {
-        ("QFileDialog", "&Look in:"): "&Voir dans :",
-        ("QFileDialog", "Files of &type:"): "Fichiers de &type :",
+        ("QFileDialog", "&Look in:"): "&Voir dans\u00a0:",
+        ("QFileDialog", "Files of &type:"): "Fichiers de &type\u00a0:",
         ("QAbstractFileIconProvider", "Folder"): "Dossier",
         ("QAbstractFileIconProvider", "Drive"): "Lecteur",
         ("QAbstractFileIconProvider", "File"): "Fichier",
