@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +25,7 @@ from app.persistence.database import (
     migrate,
     sqlite_url,
 )
+from app.persistence.models import OutboxEntry, SyncState, User
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +33,11 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def default_workspace_path() -> Path:
-    return Path(platformdirs.user_data_dir("CRM Leads", "crm-leads")) / "workspace.sqlite"
+    return default_workstation_folder() / "workspace.sqlite"
+
+
+def default_workstation_folder() -> Path:
+    return Path(platformdirs.user_data_dir("CRM Leads", "crm-leads"))
 
 
 class WorkspaceProblem(StrEnum):
@@ -126,3 +135,188 @@ def create_workspace(path: Path, reference_data: bool = True) -> Workspace:
         with workspace.sessions.begin() as session:
             install_reference_data(session)
     return workspace
+
+
+# -- one workspace per account ----------------------------------------------------------------
+
+ACCOUNTS_FILE = "accounts.json"
+OWNER_KEY = "owner"
+CURSOR_KEY = "cursor"
+
+
+@dataclass(frozen=True)
+class KnownAccount:
+    """An account that signed in on this workstation (online at least once)."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+    last_sign_in: datetime
+
+
+class WorkstationFolder:
+    """The accounts that signed in on this PC, and one workspace file per account.
+
+    Office PCs are shared: each account works in its own file, named by its id, so that
+    one user's pull cursor, scope and unsent changes never mix with another's. The small
+    registry (accounts.json) lets an account sign in offline: it finds its workspace.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._registry = folder / ACCOUNTS_FILE
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self._registry.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {"accounts": {}}
+        except (OSError, ValueError) as exc:
+            log.warning("unreadable account registry %s: %s", self._registry, exc)
+            return {"accounts": {}}
+        return data if isinstance(data.get("accounts"), dict) else {"accounts": {}}
+
+    def _write(self, data: dict[str, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        partial = self._registry.with_name(self._registry.name + ".tmp")
+        partial.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+        partial.replace(self._registry)
+
+    def accounts(self) -> list[KnownAccount]:
+        """Most recent sign-in first."""
+        known = []
+        for user_id, entry in self._read()["accounts"].items():
+            try:
+                known.append(
+                    KnownAccount(
+                        uuid.UUID(user_id),
+                        entry["username"],
+                        entry.get("display_name", entry["username"]),
+                        entry.get("role", ""),
+                        datetime.fromisoformat(entry["last_sign_in"]),
+                    )
+                )
+            except (KeyError, ValueError, TypeError):
+                log.warning("skipping a damaged entry of %s: %r", self._registry, entry)
+        return sorted(known, key=lambda a: a.last_sign_in, reverse=True)
+
+    def find(self, username: str) -> KnownAccount | None:
+        wanted = username.strip().casefold()
+        return next((a for a in self.accounts() if a.username.casefold() == wanted), None)
+
+    def last_username(self) -> str | None:
+        return self._read().get("last_username")
+
+    def remember(
+        self, user_id: uuid.UUID, username: str, display_name: str, role: str, at: datetime
+    ) -> None:
+        data = self._read()
+        data["accounts"][str(user_id)] = {
+            "username": username,
+            "display_name": display_name,
+            "role": role,
+            "last_sign_in": at.isoformat(),
+        }
+        data["last_username"] = username
+        self._write(data)
+
+    def remember_last(self, username: str) -> None:
+        """The user to pre-select at the next sign-in (also without a server)."""
+        data = self._read()
+        data["last_username"] = username
+        self._write(data)
+
+    def workspace_path(self, user_id: uuid.UUID) -> Path:
+        return self.folder / f"{user_id}.sqlite"
+
+
+def workspace_owner(workspace: Workspace) -> uuid.UUID | None:
+    """The account this workspace belongs to (None: not yet claimed, or a local demo)."""
+    with workspace.sessions() as session:
+        value = session.scalar(select(SyncState.value).where(SyncState.key == OWNER_KEY))
+    return uuid.UUID(value) if value else None
+
+
+def claim_workspace(workspace: Workspace, user_id: uuid.UUID) -> None:
+    with workspace.sessions.begin() as session:
+        session.merge(SyncState(key=OWNER_KEY, value=str(user_id)))
+
+
+def _move_database(source: Path, target: Path) -> None:
+    source.rename(target)
+    for suffix in ("-wal", "-shm"):
+        side = source.with_name(source.name + suffix)
+        if side.exists():
+            side.rename(target.with_name(target.name + suffix))
+
+
+def _is_account_file(path: Path) -> bool:
+    try:
+        uuid.UUID(path.stem)
+    except ValueError:
+        return False
+    return True
+
+
+def _unsent_author(workspace: Workspace) -> uuid.UUID | None:
+    """Whose unsent work a workspace holds: the author of most waiting changes, else of the
+    latest change (refused ones included), else None."""
+    with workspace.sessions() as session:
+        waiting = session.execute(
+            select(OutboxEntry.user_id, func.count())
+            .where(OutboxEntry.rejected_reason.is_(None), OutboxEntry.user_id.is_not(None))
+            .group_by(OutboxEntry.user_id)
+            .order_by(func.count().desc(), func.max(OutboxEntry.seq).desc())
+        ).first()
+        if waiting is not None:
+            return waiting[0]
+        return session.scalar(
+            select(OutboxEntry.user_id)
+            .where(OutboxEntry.user_id.is_not(None))
+            .order_by(OutboxEntry.seq.desc())
+            .limit(1)
+        )
+
+
+def adopt_shared_workspace(folder: WorkstationFolder, shared: Path, now: datetime) -> None:
+    """Give the single workspace of an installation that predates per-account workspaces to
+    the account whose unsent work it holds; set it aside (kept) when it holds none.
+
+    The adopted file downloads its owner's scope again from the start (its cursor may have
+    followed another account's scope); its unsent changes are pushed first, under the
+    owner's token only. Changes other accounts left in it are never pushed (see the sync
+    engine's guard).
+    """
+    if not shared.exists() or _is_account_file(shared):
+        return
+    try:
+        workspace = open_workspace(shared)
+    except WorkspaceError as error:
+        log.warning("shared workspace %s not adopted: %s", shared, error.detail)
+        return
+    try:
+        owner = workspace_owner(workspace) or _unsent_author(workspace)
+        user = None
+        if owner is not None:
+            with workspace.sessions() as session:
+                user = session.get(User, owner)
+                user = (user.username, user.display_name, str(user.role)) if user else None
+        target = folder.workspace_path(owner) if owner and user else None
+        if target is not None and not target.exists():
+            claim_workspace(workspace, owner)  # type: ignore[arg-type]
+            with workspace.sessions.begin() as session:
+                session.execute(delete(SyncState).where(SyncState.key == CURSOR_KEY))
+    finally:
+        workspace.close()
+    if target is not None and not target.exists() and user is not None:
+        _move_database(shared, target)
+        folder.remember(owner, *user, at=now)  # type: ignore[arg-type]
+        log.warning("shared workspace %s adopted by %s as %s", shared, user[0], target)
+        return
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    kept = shared.with_name(f"{shared.name}.avant-comptes-{stamp}")
+    _move_database(shared, kept)
+    log.warning(
+        "shared workspace %s holds no unsent work of a known account: kept as %s", shared, kept
+    )

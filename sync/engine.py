@@ -61,6 +61,10 @@ class NotSignedIn(Exception):
     pass
 
 
+class ForeignWorkspace(Exception):
+    """The workspace belongs to another account than the one signed in: nothing is pushed."""
+
+
 class ServerRefused(Exception):
     """The server refused a command (4xx) and said why, in French, for the user."""
 
@@ -71,6 +75,8 @@ class ServerApi:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
         self.token: str | None = None
+        # The account the token was given to: the outbox is pushed for it only.
+        self.user_id: uuid.UUID | None = None
 
     def _headers(self) -> dict[str, str]:
         headers = {"X-Schema-Version": str(SCHEMA_VERSION)}
@@ -107,6 +113,7 @@ class ServerApi:
         )
         data = await self._check(response)
         self.token = data["token"]
+        self.user_id = uuid.UUID(data["user"]["id"])
         return data
 
     async def sign_out(self) -> None:
@@ -221,8 +228,14 @@ class SyncEngine:
             )
 
     async def _push_all(self) -> None:
+        owner = await asyncio.to_thread(self.store.owner)
+        if owner is not None and owner != self.api.user_id:
+            raise ForeignWorkspace(
+                "Cet espace de travail appartient à un autre compte : ses modifications ne "
+                "sont pas envoyées sous votre connexion."
+            )
         while True:
-            batch = await asyncio.to_thread(self.store.pending_batch, PUSH_BATCH)
+            batch = await asyncio.to_thread(self.store.pending_batch, PUSH_BATCH, self.api.user_id)
             if not batch:
                 return
             results = await self.api.push([p.payload for p in batch])
@@ -258,6 +271,14 @@ class SyncEngine:
                 failures, delay = 0, interval
             except ServerOutdatedError as exc:
                 self._set(state=SyncState.OUTDATED, message=str(exc), progress=None)
+                return
+            except ForeignWorkspace as exc:
+                log.error(
+                    "push refused: workspace of %s, token of %s",
+                    "another account",
+                    self.api.user_id,
+                )
+                self._set(state=SyncState.ERROR, message=str(exc), progress=None)
                 return
             except NotSignedIn as exc:
                 self._set(state=SyncState.SIGNED_OUT, message=str(exc), progress=None)

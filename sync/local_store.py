@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, delete, event, func, select, update
+from sqlalchemy import Engine, delete, event, func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.persistence.database import make_engine
@@ -28,6 +28,7 @@ from app.persistence.models import (
     SyncState,
 )
 from app.services.derived import recompute_leads
+from app.workspace import OWNER_KEY
 from sync.hlc import HybridClock
 from sync.schema import BY_NAME, decode
 
@@ -58,14 +59,14 @@ class LocalStore:
 
     # -- outbox -----------------------------------------------------------------------------
 
-    def pending_batch(self, limit: int) -> list[PendingOperation]:
+    def pending_batch(self, limit: int, author: uuid.UUID | None = None) -> list[PendingOperation]:
+        """The next changes to push; with `author`, only that account's (and unattributed)
+        ones: a change is never pushed under another account's token."""
+        query = select(OutboxEntry).where(OutboxEntry.rejected_reason.is_(None))
+        if author is not None:
+            query = query.where(or_(OutboxEntry.user_id == author, OutboxEntry.user_id.is_(None)))
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(OutboxEntry)
-                .where(OutboxEntry.rejected_reason.is_(None))
-                .order_by(OutboxEntry.seq)
-                .limit(limit)
-            ).all()
+            rows = connection.execute(query.order_by(OutboxEntry.seq).limit(limit)).all()
         return [
             PendingOperation(
                 r.seq,
@@ -117,6 +118,12 @@ class LocalStore:
                 select(func.count()).where(OutboxEntry.rejected_reason.is_not(None))
             )
         return waiting or 0, refused or 0
+
+    def owner(self) -> uuid.UUID | None:
+        """The account the workspace belongs to (app.workspace.claim_workspace)."""
+        with self.engine.connect() as connection:
+            value = connection.scalar(select(SyncState.value).where(SyncState.key == OWNER_KEY))
+        return uuid.UUID(value) if value else None
 
     # -- pull -------------------------------------------------------------------------------
 

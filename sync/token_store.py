@@ -1,12 +1,15 @@
 """Where the workstation keeps its server token: the OS keyring, or a private file.
 
 A machine without a keyring service (a bare Linux session, a CI box) gets a file readable
-by its owner only, beside the workspace, and the app says so in its log and status bar.
+by its owner only, beside the workspaces, and the app says so in its log and status bar.
+The file holds one token per account: several accounts sign in on a shared PC, and one
+signing in or out must not lose another's token (its unsent work goes up under it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -33,26 +36,41 @@ class TokenStore:
         if self.in_keyring:
             keyring.set_password(SERVICE, account, token)
             return
-        self._fallback.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._fallback, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(f"{account}\n{token}\n")
+        tokens = self._read_file()
+        tokens[account] = token
+        self._write_file(tokens)
 
     def load(self, account: str) -> str | None:
         if self.in_keyring:
             return keyring.get_password(SERVICE, account)
-        try:
-            stored_account, token = self._fallback.read_text(encoding="utf-8").split("\n")[:2]
-        except (OSError, ValueError):
-            return None
-        return token if stored_account == account else None
+        return self._read_file().get(account)
 
     def delete(self, account: str) -> None:
         if self.in_keyring:
             with contextlib.suppress(KeyringError):
                 keyring.delete_password(SERVICE, account)
             return
-        self._fallback.unlink(missing_ok=True)
+        tokens = self._read_file()
+        if tokens.pop(account, None) is not None:
+            self._write_file(tokens)
+
+    def _read_file(self) -> dict[str, str]:
+        try:
+            text = self._fallback.read_text(encoding="utf-8")
+        except OSError:
+            return {}
+        try:
+            data = json.loads(text)
+        except ValueError:  # the one-account format of earlier versions: "account\ntoken\n"
+            lines = text.split("\n")
+            return {lines[0]: lines[1]} if len(lines) >= 2 and lines[1] else {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _write_file(self, tokens: dict[str, str]) -> None:
+        self._fallback.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._fallback, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(tokens, handle)
 
 
 def _keyring_usable() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
@@ -12,7 +13,13 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.demo.generator import build_demo_workspace
-from app.workspace import Workspace, WorkspaceError, WorkspaceProblem, open_workspace
+from app.workspace import (
+    Workspace,
+    WorkspaceError,
+    WorkspaceProblem,
+    create_workspace,
+    open_workspace,
+)
 
 DEMO_LEADS = 20_000
 
@@ -25,21 +32,72 @@ class Choice(Enum):
     QUIT = "quit"
 
 
-def ask_what_to_do(error: WorkspaceError, parent: QWidget | None = None) -> Choice:
+def unsent_changes(path: Path) -> int | None:
+    """How many changes a damaged file still holds for the server, or None if it cannot
+    be read far enough to tell."""
+    if not path.exists():
+        return 0
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = connection.execute(
+            "SELECT count(*) FROM sync_outbox WHERE rejected_reason IS NULL"
+        ).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        connection.close()
+    return int(row[0])
+
+
+def _what_becomes_of_it(from_server: bool, unsent: int | None) -> str:
+    if not from_server:
+        return (
+            "Le fichier endommagé sera conservé à côté (renommé), jamais supprimé, "
+            "si vous créez un espace de démonstration."
+        )
+    if unsent is None:
+        state = (
+            "Il peut contenir des modifications pas encore envoyées au serveur (illisible "
+            "pour le vérifier)"
+        )
+    elif unsent == 0:
+        state = "Il ne contient aucune modification en attente d'envoi : tout revient du serveur"
+    else:
+        state = f"Il contient encore {unsent} modification(s) pas encore envoyée(s) au serveur"
+    return (
+        f"{state}. Il est conservé à côté (renommé), jamais supprimé. Un nouvel espace vide "
+        "sera rempli depuis le serveur à la connexion."
+    )
+
+
+def ask_what_to_do(
+    error: WorkspaceError,
+    parent: QWidget | None = None,
+    from_server: bool = False,
+    unsent: int | None = 0,
+) -> Choice:
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("Espace de travail")
     box.setText(error.message)
     if error.problem == WorkspaceProblem.CORRUPT:
-        box.setInformativeText(
-            "Le fichier endommagé sera conservé à côté (renommé), jamais supprimé, "
-            "si vous créez un espace de démonstration."
-        )
-    create = box.addButton("Créer un espace de démonstration", QMessageBox.ButtonRole.AcceptRole)
+        box.setInformativeText(_what_becomes_of_it(from_server, unsent))
+    label = (
+        "Nouvel espace rempli depuis le serveur"
+        if from_server
+        else "Créer un espace de démonstration"
+    )
+    create = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
     other = box.addButton("Ouvrir un autre fichier…", QMessageBox.ButtonRole.ActionRole)
     box.addButton("Quitter", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(create)
     if error.problem == WorkspaceProblem.TOO_NEW:
         create.hide()
+    if from_server:  # the account's workspace is its own file: no other to pick
+        other.hide()
     box.exec()
     clicked = box.clickedButton()
     if clicked is create:
@@ -61,14 +119,21 @@ def set_aside(path: Path) -> Path:
     return target
 
 
-def open_or_recover(path: Path, parent: QWidget | None = None) -> Workspace | None:
-    """Open the workspace, or let the user create one, pick another, or quit (None)."""
+def open_or_recover(
+    path: Path, parent: QWidget | None = None, from_server: bool = False
+) -> Workspace | None:
+    """Open the workspace, or let the user create one, pick another, or quit (None).
+
+    With a central server, the way out of a damaged file is a new empty workspace that
+    the first sync fills (a local demo one would hold users that clash with the server's).
+    """
     while True:
         try:
             return open_workspace(path)
         except WorkspaceError as error:
             log.warning("workspace problem: %s", error.detail)
-            choice = ask_what_to_do(error, parent)
+            unsent = unsent_changes(path) if from_server else 0
+            choice = ask_what_to_do(error, parent, from_server, unsent)
         if choice == Choice.QUIT:
             return None
         if choice == Choice.OPEN_OTHER:
@@ -80,7 +145,9 @@ def open_or_recover(path: Path, parent: QWidget | None = None) -> Workspace | No
             continue
         if path.exists():
             kept = set_aside(path)
-            log.warning("damaged workspace kept as %s", kept)
+            log.warning("damaged workspace kept as %s (unsent changes: %s)", kept, unsent)
+        if from_server:
+            return create_workspace(path, reference_data=False)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             build_demo_workspace(path, DEMO_LEADS)

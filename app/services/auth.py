@@ -56,3 +56,8 @@ def sign_in(sessions: sessionmaker[Session], username: str, password: str) -> St
         if not user.active:
             raise ActionRefused("Ce compte est désactivé. Contactez un administrateur.")
         return _staff(user)
+
+
+class SignInUnavailable(ActionRefused):
+    """Sign-in cannot be checked now (the server is down and the account has never signed
+    in on this workstation, its workspace cannot be opened...): not the password's fault."""

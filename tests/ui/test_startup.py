@@ -18,7 +18,7 @@ def test_damaged_workspace_is_kept_aside_and_replaced(monkeypatch, tmp_path: Pat
     path.write_bytes(b"garbage" * 1000)
     problems: list[WorkspaceError] = []
 
-    def choose(error: WorkspaceError, _parent: object = None) -> Choice:
+    def choose(error: WorkspaceError, *_context: object) -> Choice:
         problems.append(error)
         return Choice.CREATE_NEW
 
