@@ -9,10 +9,6 @@ import pytest
 from app.clock import utc_now
 from tests.databases import database_params, database_url, empty_engine, reset_database
 from tests.e2e.harness import ServerProcess, Workstation, seed_server
-from ui.qt_runtime import keep_singletons_alive
-
-# Before any Qt call: the bindings take references from None/True (see ui/qt_runtime.py).
-keep_singletons_alive()
 
 SEED_LEADS = 20
 

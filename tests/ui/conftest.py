@@ -5,11 +5,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ui.qt_runtime import keep_singletons_alive
-
-# Before any Qt call: the bindings take references from None/True (see ui/qt_runtime.py).
-keep_singletons_alive()
-
 
 def when_dialog_opens(handler: Callable[[QWidget], None]) -> None:
     """Run `handler` on the next modal dialog, once its exec() loop is running."""
