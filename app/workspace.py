@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -320,3 +321,23 @@ def adopt_shared_workspace(folder: WorkstationFolder, shared: Path, now: datetim
     log.warning(
         "shared workspace %s holds no unsent work of a known account: kept as %s", shared, kept
     )
+
+
+def unsent_changes(path: Path) -> int | None:
+    """How many changes a damaged file still holds for the server, or None if it cannot
+    be read far enough to tell."""
+    if not path.exists():
+        return 0
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = connection.execute(
+            "SELECT count(*) FROM sync_outbox WHERE rejected_reason IS NULL"
+        ).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        connection.close()
+    return int(row[0])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
@@ -19,6 +18,7 @@ from app.workspace import (
     WorkspaceProblem,
     create_workspace,
     open_workspace,
+    unsent_changes,
 )
 
 DEMO_LEADS = 20_000
@@ -30,26 +30,6 @@ class Choice(Enum):
     CREATE_NEW = "create"
     OPEN_OTHER = "open"
     QUIT = "quit"
-
-
-def unsent_changes(path: Path) -> int | None:
-    """How many changes a damaged file still holds for the server, or None if it cannot
-    be read far enough to tell."""
-    if not path.exists():
-        return 0
-    try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return None
-    try:
-        row = connection.execute(
-            "SELECT count(*) FROM sync_outbox WHERE rejected_reason IS NULL"
-        ).fetchone()
-    except sqlite3.Error:
-        return None
-    finally:
-        connection.close()
-    return int(row[0])
 
 
 def _what_becomes_of_it(from_server: bool, unsent: int | None) -> str:

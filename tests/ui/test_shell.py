@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QMessageBox
 
 import ui.workspace_dialog as workspace_dialog
 from app.services.auth import SignInUnavailable, StaffMember, active_staff
-from app.workspace import WorkstationFolder, create_workspace
+from app.workspace import WorkstationFolder, create_workspace, unsent_changes
 from ui.__main__ import install_translations
 from ui.sign_in_dialog import SignInDialog
-from ui.workspace_dialog import Choice, open_or_recover, unsent_changes
+from ui.workspace_dialog import Choice, open_or_recover
 
 
 def server_down(_name: str, _password: str) -> StaffMember:
