@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_WORKSPACE := var/demo/workspace.sqlite
 DEMO_LEADS ?= 20000
-DEMO_USER ?= expert1
+DEMO_USER ?=
 
 .PHONY: run run-offline server test lint format bench demo setup clean-demo
 
@@ -20,9 +20,10 @@ demo: $(STAMP)
 	$(PY) -m app.demo --workspace $(DEMO_WORKSPACE) --leads $(DEMO_LEADS) --if-missing
 
 # The embedded server on loopback with the demo data, and a client that syncs with it.
-# DEMO_USER=sales1 make run opens the sales rep's pipeline instead of the call queue.
+# Sign-in is pre-filled with the last account of this workstation (expert1 at first);
+# DEMO_USER=sales1 make run pre-fills the sales rep instead.
 run: $(STAMP)
-	$(PY) -m server.demo --leads $(DEMO_LEADS) --user $(DEMO_USER)
+	$(PY) -m server.demo --leads $(DEMO_LEADS) $(if $(DEMO_USER),--user $(DEMO_USER))
 
 # The central server alone (demo data), for several clients: python -m ui --server URL
 server: $(STAMP)

@@ -30,6 +30,7 @@ from app.domain.contracts import ContractStatus
 from app.domain.geography import postcode_places
 from app.persistence.database import make_engine
 from app.persistence.models import Category, ContractPrice, ContractVersion
+from app.workspace import WorkstationFolder
 from server.bootstrap import stamp_unsequenced
 from server.demo_billing import seed_billing_history
 from server.intake import issue_site_key
@@ -138,7 +139,12 @@ def main() -> int:
     parser.add_argument("--leads", type=int, default=20_000)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--server-only", action="store_true")
-    parser.add_argument("--user", default="expert1")
+    parser.add_argument(
+        "--user",
+        default=None,
+        help="account to pre-fill at sign-in (default: the last one on this workstation, "
+        "else expert1)",
+    )
     parser.add_argument("--workspace", type=Path, default=DEMO_DIR / "workstation.sqlite")
     parser.add_argument(
         "--feed-seconds",
@@ -172,9 +178,10 @@ def main() -> int:
             print(f"A new consumer request every {args.feed_seconds:g} s (--feed-seconds)")
         if args.server_only:
             return server.wait()
+        user = args.user or WorkstationFolder(args.workspace.parent).last_username() or "expert1"
         client = [
             sys.executable, "-m", "ui", "--workspace", str(args.workspace),
-            "--server", server_url, "--demo-user", args.user, "--demo-clock",
+            "--server", server_url, "--demo-user", user, "--demo-clock",
         ]  # fmt: skip
         return subprocess.call(client)
     except KeyboardInterrupt:
