@@ -241,6 +241,7 @@ class SimulationDialog(QDialog):
             history = await pending
         except Exception as exc:  # network or server refusal: said, never lost
             log.warning("demand history request failed: %s", exc)
+            self.summary.clear()
             self._show_error(
                 "Le serveur n'a pas pu fournir l'historique (hors ligne ?). Réessayez une fois "
                 "la connexion revenue."

@@ -400,3 +400,20 @@ def test_signing_out_from_the_session_menu_calls_back(qtbot, demo) -> None:  # t
     assert win.actions_by_name["Se déconnecter"].isVisible()
     win.actions_by_name["Se déconnecter"].trigger()
     assert signed_out == [True] and not win.isVisible()
+
+
+def test_a_simulation_the_server_cannot_answer_says_so_and_stops_waiting(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    async def offline(_selection):  # type: ignore[no-untyped-def]
+        raise ConnectionError("server down")
+
+    dialog = window.simulation_dialog(None)
+    dialog.source = offline
+    dialog.category_tree.set_checked([window.catalogue.choices[0].id])
+    dialog.departements.setText("75")
+    dialog.compute()
+    assert "Calcul en cours" in dialog.summary.text()
+    task = dialog._task  # no event loop runs under pytest-qt: run the server call's task here
+    task.get_loop().run_until_complete(task)
+    assert "hors ligne" in dialog.error.text()
+    assert "Calcul en cours" not in dialog.summary.text()
+    assert dialog.compute_button.isEnabled()
