@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
-from app.domain.contact import phone_search_key
+from app.domain.contact import phone_prefix_key, phone_search_key
 from app.domain.enums import CallbackStatus, LeadStatus
 from app.domain.postcodes import zone_for_departement
 from app.persistence.models import Callback, Category, Lead
@@ -309,8 +309,7 @@ class QueueReader:
         phone = phone_search_key(query_text)
         if phone is not None:
             conditions.append(Lead.phone_e164 == phone)
-        elif compact.startswith("0") and compact.isdigit() and len(compact) >= 6:
-            prefix = "+33" + compact[1:]
+        elif (prefix := phone_prefix_key(compact)) is not None and len(compact) >= 6:
             conditions.append(and_(Lead.phone_e164 >= prefix, Lead.phone_e164 < prefix + ":"))
         elif compact.startswith("+") and compact[1:].isdigit() and len(compact) >= 6:
             conditions.append(and_(Lead.phone_e164 >= compact, Lead.phone_e164 < compact + ":"))

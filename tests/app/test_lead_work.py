@@ -253,6 +253,25 @@ def test_search(workspace, reader, clock) -> None:
     assert reader.search("   ") == []
 
 
+def test_search_overseas_number_typed_the_national_way(workspace, reader) -> None:
+    lead = submit_lead(workspace, phone="0596 71 23 45", postcode="97200", city="Fort-de-France")
+    for text in ["0596 71 23 45", "+596 596 71 23 45", "059671"]:
+        assert [r.lead_id for r in reader.search(text)] == [lead], text
+
+
+def test_search_finds_closed_released_and_opposed_leads_with_their_state(
+    workspace, reader, actions
+) -> None:
+    closed = submit_lead(workspace, last_name="Closier", phone="0611111111")
+    opposed = submit_lead(workspace, last_name="Closier", phone="0622222222")
+    actions.close(closed, CloseReason.FAKE_REQUEST)
+    actions.record_opposition(opposed)
+    rows = {r.lead_id: r for r in reader.search("closier")}
+    assert rows[closed].status == LeadStatus.CLOSED
+    assert rows[opposed].status == LeadStatus.CLOSED
+    assert not rows[opposed].call.allowed
+
+
 def test_lead_detail(workspace, actions, clock) -> None:
     lead = submit_lead(workspace)
     actions.log_call(lead, Disposition.UNREACHABLE, clock(), 8, "Messagerie")
