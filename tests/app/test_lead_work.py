@@ -281,3 +281,52 @@ def test_lead_detail(workspace, actions, clock) -> None:
     assert [j.kind for j in detail.journey] == ["landing", "form_step", "form_submit"]
     assert detail.calls[0].notes == "Messagerie"
     assert str(detail.zone.timezone) == "Europe/Paris"
+
+
+def test_a_started_call_counts_at_once_and_gets_its_outcome_later(
+    workspace, reader, actions, clock
+) -> None:
+    """F3 records the attempt: it counts in the 4-in-30-days budget even if no outcome is
+    ever given; the outcome completes that same attempt instead of adding one."""
+    lead = submit_lead(workspace)
+    started = actions.start_call(lead)
+    assert actions.start_call(lead) == started  # F3 twice is one call
+    with workspace.sessions() as session:
+        attempt = session.get(CallAttempt, started.attempt_id)
+        assert attempt.disposition == Disposition.PENDING
+        assert session.get(Lead, lead).call_attempt_count == 1
+    detail = load_lead_detail(workspace.sessions, lead, clock)
+    assert [c.attempt_id for c in detail.running_calls] == [started.attempt_id]
+    clock.advance(seconds=95)
+    actions.log_call(lead, Disposition.UNREACHABLE, started.started_at, 95, "Messagerie")
+    with workspace.sessions() as session:
+        attempts = session.scalars(select(CallAttempt).where(CallAttempt.lead_id == lead)).all()
+        assert [(a.id, a.disposition, a.duration_seconds) for a in attempts] == [
+            (started.attempt_id, Disposition.UNREACHABLE, 95)
+        ]
+        assert session.get(Lead, lead).call_attempt_count == 1
+    assert load_lead_detail(workspace.sessions, lead, clock).running_calls == []
+
+
+def test_calls_without_outcome_use_up_the_budget(workspace, clock) -> None:
+    """Four experts dial the consumer and none gives an outcome (windows closed, crashes):
+    the four calls still count, and a fifth is refused."""
+    lead = submit_lead(workspace)
+    for n in range(4):
+        LeadActions(workspace.sessions, clock, add_user(workspace, f"caller{n}")).start_call(lead)
+    fifth = LeadActions(workspace.sessions, clock, add_user(workspace, "caller9"))
+    with pytest.raises(ActionRefused, match="4 appels"):
+        fifth.start_call(lead)
+
+
+def test_opposition_during_a_call_ends_it_as_a_refusal(workspace, actions, clock) -> None:
+    lead = submit_lead(workspace)
+    started = actions.start_call(lead)
+    clock.advance(seconds=30)
+    actions.record_opposition(lead, "Ne plus jamais appeler")
+    with workspace.sessions() as session:
+        attempt = session.get(CallAttempt, started.attempt_id)
+        assert (attempt.disposition, attempt.duration_seconds) == (
+            Disposition.NOT_INTERESTED,
+            30,
+        )
