@@ -48,6 +48,7 @@ DEFAULT_CALLING_RULES = CallingRules()
 
 
 class CallBlock(StrEnum):
+    LEAD_NOT_OPEN = "lead_not_open"  # released or closed: no call from the queue any more
     NO_CONSENT_PROOF = "no_consent_proof"
     OPPOSITION = "opposition"
     REFUSAL_QUIET_PERIOD = "refusal_quiet_period"
@@ -58,6 +59,7 @@ class CallBlock(StrEnum):
 
 
 CALL_BLOCK_LABELS = {
+    CallBlock.LEAD_NOT_OPEN: "Lead libéré ou clos",
     CallBlock.NO_CONSENT_PROOF: "Pas de preuve de consentement",
     CallBlock.OPPOSITION: "Opposé aux appels",
     CallBlock.REFUSAL_QUIET_PERIOD: "Refus récent (60 jours)",
@@ -160,6 +162,9 @@ def _refusal_release(
         return None
     day = history.last_refusal_at.astimezone(zone.timezone).date()
     return _start_of_local_day(day + timedelta(days=rules.refusal_quiet_days + 1), zone)
+
+
+LEAD_NOT_OPEN = CallDecision(False, CallBlock.LEAD_NOT_OPEN)
 
 
 def evaluate_call(

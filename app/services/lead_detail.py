@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from app.clock import Clock
-from app.domain.enums import CallbackStatus, Disposition, LeadStatus
+from app.domain.enums import OPEN_STATUSES, CallbackStatus, Disposition, LeadStatus
 from app.domain.postcodes import ConsumerZone, zone_for_departement
 from app.persistence.models import (
     CallAttempt,
@@ -24,6 +24,7 @@ from app.persistence.models import (
 )
 from app.policy.calling_rules import (
     DEFAULT_CALLING_RULES,
+    LEAD_NOT_OPEN,
     CallDecision,
     CallingRules,
     evaluate_call,
@@ -183,8 +184,12 @@ def load_lead_detail(
             has_consent_proof=lead.has_consent_proof,
         )
         zone = zone_for_departement(lead.departement_code)
-        decision = evaluate_call(
-            now, zone, call_history, rules, consented_slot=pending.due_at if pending else None
+        decision = (
+            evaluate_call(
+                now, zone, call_history, rules, consented_slot=pending.due_at if pending else None
+            )
+            if LeadStatus(lead.status) in OPEN_STATUSES
+            else LEAD_NOT_OPEN
         )
         return LeadDetail(
             id=lead.id,

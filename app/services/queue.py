@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
 from app.domain.contact import phone_prefix_key, phone_search_key
-from app.domain.enums import CallbackStatus, LeadStatus
+from app.domain.enums import OPEN_STATUSES, CallbackStatus, LeadStatus
 from app.domain.postcodes import zone_for_departement
 from app.persistence.models import Callback, Category, Lead
 from app.policy.calling_rules import (
     DEFAULT_CALLING_RULES,
+    LEAD_NOT_OPEN,
     CallDecision,
     CallingRules,
     ConsumerCallHistory,
@@ -151,6 +152,9 @@ class QueueReader:
         histories = call_histories(session, (r.phone_e164 for r in rows), now, self._rules)
         decided = []
         for row in rows:
+            if row.status not in OPEN_STATUSES:
+                decided.append(dataclasses.replace(row, call=LEAD_NOT_OPEN))
+                continue
             history = dataclasses.replace(
                 histories.get(row.phone_e164, ConsumerCallHistory()),
                 has_consent_proof=row.has_consent_proof,

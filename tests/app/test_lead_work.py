@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.domain.enums import CloseReason, DesiredStart, Disposition, LeadStatus
 from app.domain.errors import ActionRefused, FieldErrors
 from app.persistence.models import CallAttempt, Lead, LeadStatusChange
+from app.policy.calling_rules import CallBlock, CallDecision
 from app.services.auth import sign_in
 from app.services.lead_actions import CallbackRequest, LeadActions, RequalificationForm, SlotRefused
 from app.services.lead_detail import load_lead_detail
@@ -260,7 +261,7 @@ def test_search_overseas_number_typed_the_national_way(workspace, reader) -> Non
 
 
 def test_search_finds_closed_released_and_opposed_leads_with_their_state(
-    workspace, reader, actions
+    workspace, reader, actions, clock
 ) -> None:
     closed = submit_lead(workspace, last_name="Closier", phone="0611111111")
     opposed = submit_lead(workspace, last_name="Closier", phone="0622222222")
@@ -269,7 +270,10 @@ def test_search_finds_closed_released_and_opposed_leads_with_their_state(
     rows = {r.lead_id: r for r in reader.search("closier")}
     assert rows[closed].status == LeadStatus.CLOSED
     assert rows[opposed].status == LeadStatus.CLOSED
-    assert not rows[opposed].call.allowed
+    for row in rows.values():  # a closed lead never says "Appel possible : Maintenant"
+        assert row.call == CallDecision(False, CallBlock.LEAD_NOT_OPEN)
+    detail = load_lead_detail(workspace.sessions, closed, clock)
+    assert detail.call == CallDecision(False, CallBlock.LEAD_NOT_OPEN)
 
 
 def test_lead_detail(workspace, actions, clock) -> None:
