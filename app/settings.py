@@ -7,7 +7,7 @@ The file (settings.toml beside the workspace) only lists what differs from the d
     calling_windows = [["10:00", "13:00"], ["14:00", "20:00"]]
     max_attempts_per_period = 4
     attempts_period_days = 30
-    refusal_quiet_days = 60
+    refusal_quiet_days = 60                     # counted from the day after the refusal
     consented_slot_tolerance_minutes = 30
 
     [office_hours]                  # calls to providers, in their zone's time

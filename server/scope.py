@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.enums import OPEN_STATUSES, Role
+from app.domain.enums import OPEN_STATUSES, Disposition, Role
 from app.persistence.models import ContractVersion, Lead, Provider
 
 _EVERYONE = frozenset({"users", "sectors", "categories", "sites"})
@@ -117,6 +117,9 @@ class UserScope:
             return self.user_id in (row.winner_user_id, row.loser_user_id)
         if table == "saved_searches" and not self.sees_all:
             return bool(row.owner_id == self.user_id)
+        if table == "call_attempts":
+            # A call is completed once, with its outcome, by the person who made it.
+            return bool(row.caller_id == self.user_id and row.disposition == Disposition.PENDING)
         return True
 
     def visible(

@@ -54,7 +54,7 @@ from app.persistence.models import (
 from app.persistence.types import UTCDateTime
 
 # Raised by either side when the other speaks another schema: the client must be updated.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Columns that describe the row's sync state rather than its content.
 BOOKKEEPING = frozenset({"id", "server_seq", "hlc", "field_clocks"})
@@ -131,7 +131,14 @@ TABLES: tuple[SyncedTable, ...] = (
         ),
     ),
     SyncedTable("journey_events", JourneyEvent, append_only=True),
-    SyncedTable("call_attempts", CallAttempt, append_only=True, client_inserts=True),
+    # Inserted when the call starts (it counts at once), then completed once with its outcome
+    # by its caller only (server.scope): never two writers, so no conflict either.
+    SyncedTable(
+        "call_attempts",
+        CallAttempt,
+        client_inserts=True,
+        client_fields=frozenset({"updated_at", "disposition", "duration_seconds", "notes"}),
+    ),
     SyncedTable(
         "callbacks",
         Callback,

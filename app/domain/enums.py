@@ -42,6 +42,8 @@ OPEN_STATUSES = frozenset({LeadStatus.TO_QUALIFY, LeadStatus.CALLBACK, LeadStatu
 class Disposition(StrEnum):
     """Outcome of one call attempt."""
 
+    # Recorded when the call starts, so that it counts at once; the outcome replaces it.
+    PENDING = "pending"
     QUALIFIED = "qualified"
     NOT_INTERESTED = "not_interested"
     UNREACHABLE = "unreachable"
@@ -51,6 +53,7 @@ class Disposition(StrEnum):
 
 
 DISPOSITION_LABELS = {
+    Disposition.PENDING: "Sans issue",
     Disposition.QUALIFIED: "Qualifié",
     Disposition.NOT_INTERESTED: "Pas intéressé",
     Disposition.UNREACHABLE: "Injoignable",

@@ -3,7 +3,8 @@
 Code de la consommation, art. D.223-9 (décret 2022-1313, in force since 1 March 2023):
 - calls only Monday to Friday, 10:00-13:00 and 14:00-20:00, never on public holidays;
 - at most 4 calls or call attempts per consumer per 30 calendar days, all callers counted;
-- after the consumer refused during a call, no new call for 60 calendar days;
+- after the consumer refused during a call, no new call for 60 calendar days, the day of the
+  refusal not counted (a refusal on D: calls resume on D+61);
 - exception: the consumer's prior, express and provable consent to be called at another
   time (a callback slot they asked for) lifts the day and hour restrictions for that slot.
   It lifts nothing else: the cap, the refusal period and the opposition list still apply.
@@ -47,6 +48,7 @@ DEFAULT_CALLING_RULES = CallingRules()
 
 
 class CallBlock(StrEnum):
+    LEAD_NOT_OPEN = "lead_not_open"  # released or closed: no call from the queue any more
     NO_CONSENT_PROOF = "no_consent_proof"
     OPPOSITION = "opposition"
     REFUSAL_QUIET_PERIOD = "refusal_quiet_period"
@@ -57,6 +59,7 @@ class CallBlock(StrEnum):
 
 
 CALL_BLOCK_LABELS = {
+    CallBlock.LEAD_NOT_OPEN: "Lead libéré ou clos",
     CallBlock.NO_CONSENT_PROOF: "Pas de preuve de consentement",
     CallBlock.OPPOSITION: "Opposé aux appels",
     CallBlock.REFUSAL_QUIET_PERIOD: "Refus récent (60 jours)",
@@ -149,11 +152,19 @@ def _frequency_release(
 def _refusal_release(
     history: ConsumerCallHistory, zone: ConsumerZone, rules: CallingRules
 ) -> datetime | None:
-    """A refusal on day D keeps the consumer quiet through D+59; calls resume on D+60."""
+    """A refusal on day D keeps the consumer quiet through D+60; calls resume on D+61.
+
+    French law counts a period in days without the day of the event that starts it (code de
+    procédure civile, art. 641; docs/domain-rules.md): the N quiet days are D+1 .. D+N, judged
+    in calendar days of the consumer's own zone.
+    """
     if history.last_refusal_at is None:
         return None
     day = history.last_refusal_at.astimezone(zone.timezone).date()
-    return _start_of_local_day(day + timedelta(days=rules.refusal_quiet_days), zone)
+    return _start_of_local_day(day + timedelta(days=rules.refusal_quiet_days + 1), zone)
+
+
+LEAD_NOT_OPEN = CallDecision(False, CallBlock.LEAD_NOT_OPEN)
 
 
 def evaluate_call(

@@ -23,12 +23,13 @@ def call_histories(
     """Histories keyed by E.164 phone: attempts and refusals counted across every caller.
 
     Only the look-back that a rule can still act on is read (the longer of the attempt
-    period and the refusal quiet period, plus a day for time zones).
+    period and the refusal quiet period plus its uncounted first day, plus a day for time
+    zones).
     """
     wanted = sorted(set(phones))
     if not wanted:
         return {}
-    days = max(rules.attempts_period_days, rules.refusal_quiet_days) + 1
+    days = max(rules.attempts_period_days, rules.refusal_quiet_days + 1) + 1
     since = now - timedelta(days=days)
     attempts: dict[str, list[datetime]] = defaultdict(list)
     refusals: dict[str, datetime] = {}

@@ -79,6 +79,23 @@ class RequalificationForm:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class StartedCall:
+    """A call attempt recorded when the call started, waiting for its outcome."""
+
+    attempt_id: uuid.UUID
+    started_at: datetime
+
+
+class CallNotAllowed(ActionRefused):
+    """The law forbids calling now; the decision says why and from when."""
+
+    def __init__(self, decision: CallDecision) -> None:
+        reason = CALL_BLOCK_LABELS[decision.block] if decision.block else ""
+        super().__init__(f"Appel non autorisé maintenant : {reason}.")
+        self.decision = decision
+
+
 class SlotRefused(ActionRefused):
     def __init__(self, message: str, check: SlotCheck) -> None:
         super().__init__(message)
@@ -191,19 +208,68 @@ class LeadActions:
 
     # -- actions --------------------------------------------------------------------------
 
+    def _decision(self, session: Session, lead: Lead, at: datetime) -> CallDecision:
+        pending = self._pending_callback(session, lead)
+        consented = pending.due_at if pending and pending.consumer_requested else None
+        return evaluate_call(
+            at,
+            zone_for_departement(lead.departement_code),
+            self._history(session, lead, at),
+            self._rules,
+            consented_slot=consented,
+        )
+
+    def _open_attempt(self, session: Session, lead: Lead) -> CallAttempt | None:
+        """This user's attempt on the lead that was started and has no outcome yet."""
+        return session.scalar(
+            select(CallAttempt)
+            .where(
+                CallAttempt.lead_id == lead.id,
+                CallAttempt.caller_id == self._user.id,
+                CallAttempt.disposition == Disposition.PENDING,
+                CallAttempt.deleted.is_(False),
+            )
+            .order_by(CallAttempt.started_at.desc())
+            .limit(1)
+        )
+
     def may_call_now(self, lead_id: uuid.UUID) -> CallDecision:
         now = self._clock()
         with self._sessions() as session:
+            return self._decision(session, self._lead(session, lead_id), now)
+
+    def start_call(self, lead_id: uuid.UUID) -> StartedCall:
+        """Check the law and record the attempt as the call starts.
+
+        A dialled call counts at once in the 4-calls-in-30-days budget (art. D.223-9; see
+        docs/domain-rules.md) and syncs like any attempt, whatever happens to the call or the
+        workstation next; log_call fills in its outcome. A call already started on this lead
+        by this user is returned as it is (F3 twice dials once in the count).
+        """
+        now = self._clock()
+        with self._sessions.begin() as session:
             lead = self._lead(session, lead_id)
-            callback = self._pending_callback(session, lead)
-            consented = callback.due_at if callback and callback.consumer_requested else None
-            return evaluate_call(
-                now,
-                zone_for_departement(lead.departement_code),
-                self._history(session, lead, now),
-                self._rules,
-                consented_slot=consented,
+            self._require_open(lead)
+            running = self._open_attempt(session, lead)
+            if running is not None:
+                return StartedCall(running.id, running.started_at)
+            decision = self._decision(session, lead, now)
+            if not decision.allowed:
+                raise CallNotAllowed(decision)
+            attempt = CallAttempt(
+                lead_id=lead.id,
+                phone_e164=lead.phone_e164,
+                caller_id=self._user.id,
+                started_at=now,
+                duration_seconds=0,
+                disposition=Disposition.PENDING,
+                notes="",
+                by_consent=decision.by_consent,
             )
+            session.add(attempt)
+            lead.call_attempt_count += 1
+            session.flush()
+            return StartedCall(attempt.id, now)
 
     def log_call(
         self,
@@ -214,43 +280,41 @@ class LeadActions:
         notes: str = "",
         callback: CallbackRequest | None = None,
     ) -> LeadStatus:
-        """Record a call attempt and apply its outcome to the lead, in one transaction."""
+        """Give a call its outcome and apply it to the lead, in one transaction.
+
+        The attempt recorded by start_call gets the outcome (it was checked against the law
+        when it started); an outcome logged without a started call records its attempt now.
+        """
+        if disposition == Disposition.PENDING:
+            raise ActionRefused("Choisissez l'issue de l'appel.")
         now = self._clock()
         with self._sessions.begin() as session:
             lead = self._lead(session, lead_id)
             self._require_open(lead)
-            pending = self._pending_callback(session, lead)
-            consented = pending.due_at if pending and pending.consumer_requested else None
-            decision = evaluate_call(
-                started_at,
-                zone_for_departement(lead.departement_code),
-                self._history(session, lead, started_at),
-                self._rules,
-                consented_slot=consented,
-            )
-            if not decision.allowed:
-                reason = CALL_BLOCK_LABELS[decision.block] if decision.block else ""
-                raise ActionRefused(f"Cet appel n'était pas autorisé : {reason}.")
             if disposition == Disposition.QUALIFIED and lead.qualified_at is None:
                 raise ActionRefused(
                     "Complétez la requalification (F6) avant de marquer le lead qualifié."
                 )
             if disposition == Disposition.CALLBACK_REQUESTED and callback is None:
                 raise ActionRefused("Choisissez le créneau de rappel demandé.")
-
-            session.add(
-                CallAttempt(
+            attempt = self._open_attempt(session, lead)
+            if attempt is None:
+                decision = self._decision(session, lead, started_at)
+                if not decision.allowed:
+                    reason = CALL_BLOCK_LABELS[decision.block] if decision.block else ""
+                    raise ActionRefused(f"Cet appel n'était pas autorisé : {reason}.")
+                attempt = CallAttempt(
                     lead_id=lead.id,
                     phone_e164=lead.phone_e164,
                     caller_id=self._user.id,
                     started_at=started_at,
-                    duration_seconds=max(0, duration_seconds),
-                    disposition=disposition,
-                    notes=notes.strip(),
                     by_consent=decision.by_consent,
                 )
-            )
-            lead.call_attempt_count += 1
+                session.add(attempt)
+                lead.call_attempt_count += 1
+            attempt.disposition = disposition
+            attempt.duration_seconds = max(0, duration_seconds)
+            attempt.notes = notes.strip()
             self._finish_pending_callbacks(session, lead, now, CallbackStatus.DONE)
 
             if disposition == Disposition.CALLBACK_REQUESTED:
@@ -364,6 +428,11 @@ class LeadActions:
         now = self._clock()
         with self._sessions.begin() as session:
             lead = self._lead(session, lead_id)
+            running = self._open_attempt(session, lead)
+            if running is not None:  # said during the call: the call ends on a refusal
+                running.disposition = Disposition.NOT_INTERESTED
+                running.duration_seconds = max(0, int((now - running.started_at).total_seconds()))
+                running.notes = note.strip()
             session.add(
                 Opposition(
                     phone_e164=lead.phone_e164,

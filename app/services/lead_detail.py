@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from app.clock import Clock
-from app.domain.enums import CallbackStatus, LeadStatus
+from app.domain.enums import OPEN_STATUSES, CallbackStatus, Disposition, LeadStatus
 from app.domain.postcodes import ConsumerZone, zone_for_departement
 from app.persistence.models import (
     CallAttempt,
@@ -24,6 +24,7 @@ from app.persistence.models import (
 )
 from app.policy.calling_rules import (
     DEFAULT_CALLING_RULES,
+    LEAD_NOT_OPEN,
     CallDecision,
     CallingRules,
     evaluate_call,
@@ -47,6 +48,15 @@ class CallLine:
     disposition: str
     notes: str
     by_consent: bool
+
+
+@dataclass(frozen=True)
+class RunningCall:
+    """A call that was started and has no outcome yet (recorded when it started)."""
+
+    attempt_id: uuid.UUID
+    started_at: datetime
+    caller_id: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,7 @@ class LeadDetail:
     callbacks: list[CallbackLine]
     status_history: list[StatusLine]
     call: CallDecision
+    running_calls: list[RunningCall] = dataclasses.field(default_factory=list)
 
 
 def load_lead_detail(
@@ -130,14 +141,20 @@ def load_lead_detail(
                 .order_by(JourneyEvent.occurred_at)
             )
         ]
+        attempts = session.execute(
+            select(CallAttempt, User.display_name)
+            .join(User, User.id == CallAttempt.caller_id)
+            .where(CallAttempt.lead_id == lead.id, CallAttempt.deleted.is_(False))
+            .order_by(CallAttempt.started_at.desc())
+        ).all()
         calls = [
             CallLine(c.started_at, name, c.duration_seconds, c.disposition, c.notes, c.by_consent)
-            for c, name in session.execute(
-                select(CallAttempt, User.display_name)
-                .join(User, User.id == CallAttempt.caller_id)
-                .where(CallAttempt.lead_id == lead.id)
-                .order_by(CallAttempt.started_at.desc())
-            )
+            for c, name in attempts
+        ]
+        running = [
+            RunningCall(c.id, c.started_at, c.caller_id)
+            for c, _name in attempts
+            if c.disposition == Disposition.PENDING
         ]
         callbacks = [
             CallbackLine(cb.due_at, name, cb.consumer_requested, cb.consent_note, cb.status)
@@ -167,8 +184,12 @@ def load_lead_detail(
             has_consent_proof=lead.has_consent_proof,
         )
         zone = zone_for_departement(lead.departement_code)
-        decision = evaluate_call(
-            now, zone, call_history, rules, consented_slot=pending.due_at if pending else None
+        decision = (
+            evaluate_call(
+                now, zone, call_history, rules, consented_slot=pending.due_at if pending else None
+            )
+            if LeadStatus(lead.status) in OPEN_STATUSES
+            else LEAD_NOT_OPEN
         )
         return LeadDetail(
             id=lead.id,
@@ -210,4 +231,5 @@ def load_lead_detail(
             callbacks=callbacks,
             status_history=history,
             call=decision,
+            running_calls=running,
         )

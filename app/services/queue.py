@@ -14,12 +14,13 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
-from app.domain.contact import phone_search_key
-from app.domain.enums import CallbackStatus, LeadStatus
+from app.domain.contact import phone_prefix_key, phone_search_key
+from app.domain.enums import OPEN_STATUSES, CallbackStatus, LeadStatus
 from app.domain.postcodes import zone_for_departement
 from app.persistence.models import Callback, Category, Lead
 from app.policy.calling_rules import (
     DEFAULT_CALLING_RULES,
+    LEAD_NOT_OPEN,
     CallDecision,
     CallingRules,
     ConsumerCallHistory,
@@ -151,6 +152,9 @@ class QueueReader:
         histories = call_histories(session, (r.phone_e164 for r in rows), now, self._rules)
         decided = []
         for row in rows:
+            if row.status not in OPEN_STATUSES:
+                decided.append(dataclasses.replace(row, call=LEAD_NOT_OPEN))
+                continue
             history = dataclasses.replace(
                 histories.get(row.phone_e164, ConsumerCallHistory()),
                 has_consent_proof=row.has_consent_proof,
@@ -309,8 +313,7 @@ class QueueReader:
         phone = phone_search_key(query_text)
         if phone is not None:
             conditions.append(Lead.phone_e164 == phone)
-        elif compact.startswith("0") and compact.isdigit() and len(compact) >= 6:
-            prefix = "+33" + compact[1:]
+        elif (prefix := phone_prefix_key(compact)) is not None and len(compact) >= 6:
             conditions.append(and_(Lead.phone_e164 >= prefix, Lead.phone_e164 < prefix + ":"))
         elif compact.startswith("+") and compact[1:].isdigit() and len(compact) >= 6:
             conditions.append(and_(Lead.phone_e164 >= compact, Lead.phone_e164 < compact + ":"))

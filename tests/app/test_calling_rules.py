@@ -139,13 +139,32 @@ def test_attempt_cap_counts_the_four_most_recent() -> None:
 
 
 def test_refusal_quiet_period_edges() -> None:
+    """Refusal on D = Friday 2 Oct: the day of the refusal is not counted (docs/domain-rules.md),
+    so the 60 days run from 3 Oct to 1 Dec and calls resume on D+61, Wednesday 2 Dec."""
     history = ConsumerCallHistory(last_refusal_at=paris(2026, 10, 2, 11))
-    day_59 = paris(2026, 11, 30, 11)
-    day_60 = paris(2026, 12, 1, 10)
-    blocked = evaluate_call(day_59, PARIS, history)
+    day_60 = paris(2026, 12, 1, 19, 59)
+    day_61 = paris(2026, 12, 2, 10)
+    blocked = evaluate_call(day_60, PARIS, history)
     assert blocked.block == CallBlock.REFUSAL_QUIET_PERIOD
-    assert blocked.next_allowed_at == day_60
-    assert evaluate_call(day_60, PARIS, history).allowed
+    assert blocked.next_allowed_at == day_61
+    assert evaluate_call(day_61, PARIS, history).allowed
+
+
+def test_refusal_quiet_period_in_the_consumers_zone() -> None:
+    """The days are the consumer's: a refusal late on D in Guadeloupe is D there, not D+1."""
+    guadeloupe = zone_for_departement("971")
+    tz = guadeloupe.timezone
+    history = ConsumerCallHistory(last_refusal_at=datetime(2026, 10, 2, 19, 30, tzinfo=tz))
+    blocked = evaluate_call(datetime(2026, 12, 1, 15, tzinfo=tz), guadeloupe, history)
+    assert blocked.block == CallBlock.REFUSAL_QUIET_PERIOD
+    assert blocked.next_allowed_at == datetime(2026, 12, 2, 10, tzinfo=tz)
+
+
+def test_refusal_period_is_a_setting() -> None:
+    rules = CallingRules(refusal_quiet_days=10)
+    history = ConsumerCallHistory(last_refusal_at=paris(2026, 10, 2, 11))
+    assert not evaluate_call(paris(2026, 10, 12, 11), PARIS, history, rules).allowed
+    assert evaluate_call(paris(2026, 10, 13, 11), PARIS, history, rules).allowed
 
 
 def test_opposition_and_missing_consent_never_allow() -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.domain.enums import CloseReason, DesiredStart, Disposition, LeadStatus
 from app.domain.errors import ActionRefused, FieldErrors
 from app.persistence.models import CallAttempt, Lead, LeadStatusChange
+from app.policy.calling_rules import CallBlock, CallDecision
 from app.services.auth import sign_in
 from app.services.lead_actions import CallbackRequest, LeadActions, RequalificationForm, SlotRefused
 from app.services.lead_detail import load_lead_detail
@@ -253,6 +254,28 @@ def test_search(workspace, reader, clock) -> None:
     assert reader.search("   ") == []
 
 
+def test_search_overseas_number_typed_the_national_way(workspace, reader) -> None:
+    lead = submit_lead(workspace, phone="0596 71 23 45", postcode="97200", city="Fort-de-France")
+    for text in ["0596 71 23 45", "+596 596 71 23 45", "059671"]:
+        assert [r.lead_id for r in reader.search(text)] == [lead], text
+
+
+def test_search_finds_closed_released_and_opposed_leads_with_their_state(
+    workspace, reader, actions, clock
+) -> None:
+    closed = submit_lead(workspace, last_name="Closier", phone="0611111111")
+    opposed = submit_lead(workspace, last_name="Closier", phone="0622222222")
+    actions.close(closed, CloseReason.FAKE_REQUEST)
+    actions.record_opposition(opposed)
+    rows = {r.lead_id: r for r in reader.search("closier")}
+    assert rows[closed].status == LeadStatus.CLOSED
+    assert rows[opposed].status == LeadStatus.CLOSED
+    for row in rows.values():  # a closed lead never says "Appel possible : Maintenant"
+        assert row.call == CallDecision(False, CallBlock.LEAD_NOT_OPEN)
+    detail = load_lead_detail(workspace.sessions, closed, clock)
+    assert detail.call == CallDecision(False, CallBlock.LEAD_NOT_OPEN)
+
+
 def test_lead_detail(workspace, actions, clock) -> None:
     lead = submit_lead(workspace)
     actions.log_call(lead, Disposition.UNREACHABLE, clock(), 8, "Messagerie")
@@ -262,3 +285,52 @@ def test_lead_detail(workspace, actions, clock) -> None:
     assert [j.kind for j in detail.journey] == ["landing", "form_step", "form_submit"]
     assert detail.calls[0].notes == "Messagerie"
     assert str(detail.zone.timezone) == "Europe/Paris"
+
+
+def test_a_started_call_counts_at_once_and_gets_its_outcome_later(
+    workspace, reader, actions, clock
+) -> None:
+    """F3 records the attempt: it counts in the 4-in-30-days budget even if no outcome is
+    ever given; the outcome completes that same attempt instead of adding one."""
+    lead = submit_lead(workspace)
+    started = actions.start_call(lead)
+    assert actions.start_call(lead) == started  # F3 twice is one call
+    with workspace.sessions() as session:
+        attempt = session.get(CallAttempt, started.attempt_id)
+        assert attempt.disposition == Disposition.PENDING
+        assert session.get(Lead, lead).call_attempt_count == 1
+    detail = load_lead_detail(workspace.sessions, lead, clock)
+    assert [c.attempt_id for c in detail.running_calls] == [started.attempt_id]
+    clock.advance(seconds=95)
+    actions.log_call(lead, Disposition.UNREACHABLE, started.started_at, 95, "Messagerie")
+    with workspace.sessions() as session:
+        attempts = session.scalars(select(CallAttempt).where(CallAttempt.lead_id == lead)).all()
+        assert [(a.id, a.disposition, a.duration_seconds) for a in attempts] == [
+            (started.attempt_id, Disposition.UNREACHABLE, 95)
+        ]
+        assert session.get(Lead, lead).call_attempt_count == 1
+    assert load_lead_detail(workspace.sessions, lead, clock).running_calls == []
+
+
+def test_calls_without_outcome_use_up_the_budget(workspace, clock) -> None:
+    """Four experts dial the consumer and none gives an outcome (windows closed, crashes):
+    the four calls still count, and a fifth is refused."""
+    lead = submit_lead(workspace)
+    for n in range(4):
+        LeadActions(workspace.sessions, clock, add_user(workspace, f"caller{n}")).start_call(lead)
+    fifth = LeadActions(workspace.sessions, clock, add_user(workspace, "caller9"))
+    with pytest.raises(ActionRefused, match="4 appels"):
+        fifth.start_call(lead)
+
+
+def test_opposition_during_a_call_ends_it_as_a_refusal(workspace, actions, clock) -> None:
+    lead = submit_lead(workspace)
+    started = actions.start_call(lead)
+    clock.advance(seconds=30)
+    actions.record_opposition(lead, "Ne plus jamais appeler")
+    with workspace.sessions() as session:
+        attempt = session.get(CallAttempt, started.attempt_id)
+        assert (attempt.disposition, attempt.duration_seconds) == (
+            Disposition.NOT_INTERESTED,
+            30,
+        )
