@@ -154,7 +154,6 @@ class LeadPanel(QScrollArea):
         if detail is None or self.detail is None or detail.id != self.detail.id:
             self.timer.stop()
             self.notes.clear()
-            self.verticalScrollBar().setValue(0)  # a new lead is read from its top
         self.detail = detail
         for tree in (self.journey, self.calls, self.history):
             tree.clear()

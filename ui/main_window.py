@@ -542,8 +542,6 @@ class MainWindow(QMainWindow):
             "Opposition aux appels",
             f"{formatting.format_phone_national(detail.phone_e164)} ne sera plus jamais appelé "
             "par aucune file, et le lead sera clos. Confirmer ?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,  # irreversible: Enter must not confirm
         )
         if answer != QMessageBox.StandardButton.Yes:
             return

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
-from app.domain.enums import CloseReason, Disposition, LeadStatus
+from app.domain.enums import Disposition, LeadStatus
 from app.persistence.models import CallAttempt, Lead
 from app.services.auth import StaffMember
 from tests.conftest import submit_lead
@@ -253,34 +253,3 @@ def test_experts_have_no_pilotage_menu(qtbot, window) -> None:  # type: ignore[n
     from PySide6.QtWidgets import QMenu
 
     assert "&Pilotage" not in {m.title() for m in window.menuBar().findChildren(QMenu)}
-
-
-def test_opposition_cancels_on_enter_and_a_closed_lead_is_not_to_be_called(
-    qtbot, window, workspace, leads
-) -> None:
-    first = leads[0]
-    press(qtbot, window, Qt.Key.Key_F2)
-    assert "Appel possible" in window.panel.call_state.text()
-
-    def press_enter(box: QMessageBox) -> None:
-        qtbot.keyClick(box, Qt.Key.Key_Return)
-
-    when_dialog_opens(press_enter)
-    press(qtbot, window, Qt.Key.Key_F8, Qt.KeyboardModifier.ShiftModifier)
-    with workspace.sessions() as session:
-        assert session.get(Lead, first).status != LeadStatus.CLOSED  # Enter cancelled
-
-    window.lead_actions.close(first, CloseReason.NOT_INTERESTED)
-    window.show_lead(first)
-    text = window.panel.call_state.text()
-    assert "Maintenant" not in text
-
-
-def test_a_new_lead_is_shown_from_its_top(qtbot, window, leads) -> None:
-    press(qtbot, window, Qt.Key.Key_F2)
-    window.resize(1400, 400)
-    bar = window.panel.verticalScrollBar()
-    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=2000)
-    bar.setValue(bar.maximum())
-    window.show_lead(leads[1])
-    assert bar.value() == 0
