@@ -39,7 +39,6 @@ from ui.callback_dialog import CallbackDialog
 from ui.close_dialog import CloseDialog
 from ui.invoice_run_dialog import InvoiceRunDialog
 from ui.lead_panel import LeadPanel
-from ui.message_bar import message_bar
 from ui.queue_model import QueueTableModel
 from ui.requalification_dialog import RequalificationDialog
 from ui.unsold_dialog import Redispatch, UnsoldDialog
@@ -122,7 +121,6 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([900, 500])
         self.setCentralWidget(splitter)
-        self.messages = message_bar(self)
 
         self._build_actions()
         self._build_toolbar()
@@ -294,7 +292,7 @@ class MainWindow(QMainWindow):
     # -- helpers ---------------------------------------------------------------------------
 
     def say(self, message: str) -> None:
-        message_bar(self).show_message(message)
+        self.statusBar().showMessage(message, 8000)
 
     def refuse(self, message: str) -> None:
         QMessageBox.warning(self, "Action impossible", message)

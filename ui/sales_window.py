@@ -54,7 +54,6 @@ from ui.contracts_overview import ContractsOverview
 from ui.coverage_editor import Catalogue
 from ui.import_dialog import ImportDialog
 from ui.item_views import on_row_activated
-from ui.message_bar import message_bar
 from ui.pipeline_board import PipelineBoard
 from ui.provider_account import ProviderAccount
 from ui.provider_dialog import ProviderDialog
@@ -263,7 +262,7 @@ class SalesWindow(QMainWindow):
     # -- actions -------------------------------------------------------------------------
 
     def say(self, message: str) -> None:
-        message_bar(self).show_message(message)
+        self.statusBar().showMessage(message, 8000)
 
     def _refused(self, error: Exception) -> None:
         if isinstance(error, FieldErrors):
