@@ -55,9 +55,10 @@ class CallbackDialog(QDialog):
         self._suggested: datetime | None = None
         layout = QVBoxLayout(self)
         local_now = now.astimezone(zone.timezone)
+        paris = now.astimezone(formatting.OFFICE_TZ)
         intro = QLabel(
-            f"Heure du consommateur : <b>{local_now:%H:%M}</b> ({zone.timezone.key}). "
-            "Le créneau se saisit dans son fuseau."
+            f"Heure du consommateur : <b>{local_now:%H:%M}</b> ({zone.timezone.key}), "
+            f"heure de Paris : {paris:%H:%M}. Le créneau se saisit dans le fuseau du consommateur."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -66,7 +67,7 @@ class CallbackDialog(QDialog):
         self.when = QDateTimeEdit(to_qdatetime(now + timedelta(hours=1), zone))
         self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
         self.when.setCalendarPopup(True)
-        self.form.add_field("Rappeler le", "due_at", self.when)
+        self.form.add_field("Rappeler le (heure du consommateur)", "due_at", self.when)
         self.requested = QCheckBox("Créneau demandé par le consommateur (consentement exprès)")
         self.requested.setChecked(consumer_requested)
         self.form.add_field("", "consumer_requested", self.requested)
@@ -113,8 +114,8 @@ class CallbackDialog(QDialog):
             self._suggested = refused.check.suggested_slot
             message = refused.message
             if self._suggested is not None:
-                local = formatting.when(self._suggested, self._zone.timezone)
-                message += f" Prochain créneau autorisé : {local} (heure du consommateur)."
+                both = formatting.when_in_both_zones(self._suggested, self._zone.timezone)
+                message += f" Prochain créneau autorisé : {both}."
                 self.use_suggestion.show()
             self.refusal.setText(message)
             self.refusal.show()

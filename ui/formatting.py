@@ -46,7 +46,29 @@ def duration(seconds: int) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
-def call_decision(decision: CallDecision | None, now: datetime) -> str:
+def same_clock_as_paris(at: datetime, tz: ZoneInfo) -> bool:
+    return at.astimezone(tz).utcoffset() == at.astimezone(OFFICE_TZ).utcoffset()
+
+
+def when_in_both_zones(at: datetime | None, tz: ZoneInfo) -> str:
+    """A consumer's time, labelled: in their zone and in Paris when the two differ."""
+    if at is None:
+        return "—"
+    if same_clock_as_paris(at, tz):
+        return f"{when(at)} (heure de Paris)"
+    return f"{when(at, tz)} heure du consommateur ({tz.key}), soit {when(at)} heure de Paris"
+
+
+def zone_note(at: datetime, tz: ZoneInfo | None) -> str:
+    """ " Paris (HH:MM loc.)" after a Paris time when the consumer's clock differs, else ""."""
+    if tz is None or same_clock_as_paris(at, tz):
+        return ""
+    return f" Paris ({at.astimezone(tz):%H:%M} loc.)"
+
+
+def call_decision(decision: CallDecision | None, now: datetime, tz: ZoneInfo | None = None) -> str:
+    """Short form for the queue; the time is Paris time, with the consumer's own clock beside
+    it when their zone differs (`tz`)."""
     if decision is None:
         return ""
     if decision.allowed:
@@ -54,7 +76,8 @@ def call_decision(decision: CallDecision | None, now: datetime) -> str:
     reason = CALL_BLOCK_LABELS[decision.block] if decision.block else ""
     if decision.next_allowed_at is None:
         return f"Jamais – {reason}"
-    return f"{short_when(decision.next_allowed_at, now)} – {reason}"
+    at = decision.next_allowed_at
+    return f"{short_when(at, now)}{zone_note(at, tz)} – {reason}"
 
 
 def clock_time(at: datetime, tz: ZoneInfo = OFFICE_TZ) -> str:

@@ -33,6 +33,7 @@ from app.domain.enums import (
     LeadStatus,
     SiteKind,
 )
+from app.policy.calling_rules import CALL_BLOCK_LABELS
 from app.services.lead_detail import LeadDetail
 from ui import formatting
 
@@ -65,8 +66,10 @@ class CallTimer:
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self._tick)
 
-    def start(self) -> None:
-        self.started_at = self._clock()
+    def start(self, at: datetime | None = None) -> None:
+        """Start timing a call that started `at` (now by default: a resumed call keeps its
+        start)."""
+        self.started_at = at or self._clock()
         self._timer.start()
         self._tick()
 
@@ -85,6 +88,24 @@ class CallTimer:
 
     def _tick(self) -> None:
         self._label.setText(f"Appel en cours : {formatting.duration(self.elapsed())}")
+
+
+def call_state_html(detail: LeadDetail, now: datetime) -> str:
+    """When the consumer may be called, every time labelled with its zone: the consumer's own
+    clock and Paris's (the staff's) when they differ (overseas départements)."""
+    tz = detail.zone.timezone
+    call = detail.call
+    colour = "#1b7f3b" if call.allowed else "#b00020"
+    if call.allowed:
+        verdict = formatting.call_decision(call, now)
+    else:
+        reason = CALL_BLOCK_LABELS[call.block] if call.block else ""
+        later = formatting.when_in_both_zones(call.next_allowed_at, tz)
+        verdict = f"{later} – {reason}" if call.next_allowed_at else f"Jamais – {reason}"
+    clock = f"Heure du consommateur : {now.astimezone(tz):%H:%M} ({tz.key})"
+    if not formatting.same_clock_as_paris(now, tz):
+        clock += f" · heure de Paris : {now.astimezone(formatting.OFFICE_TZ):%H:%M}"
+    return f"Appel possible : <b style='color:{colour}'>{escape(verdict)}</b><br>{escape(clock)}"
 
 
 class LeadPanel(QScrollArea):
@@ -136,9 +157,10 @@ class LeadPanel(QScrollArea):
             layout.addWidget(box)
         self.qualification_box = self.qualification.parentWidget()
 
-        self.journey = _tree(["Quand", "Étape", "Détail", "Durée"])
-        self.calls = _tree(["Quand", "Par", "Issue", "Durée", "Notes"])
-        self.history = _tree(["Quand", "Par", "Changement", "Motif"])
+        # Staff-side times: in the office's zone, and the header says so.
+        self.journey = _tree(["Quand (Paris)", "Étape", "Détail", "Durée"])
+        self.calls = _tree(["Quand (Paris)", "Par", "Issue", "Durée", "Notes"])
+        self.history = _tree(["Quand (Paris)", "Par", "Changement", "Motif"])
         for title, tree in (
             ("Parcours avant la demande", self.journey),
             ("Historique des appels", self.calls),
@@ -154,6 +176,7 @@ class LeadPanel(QScrollArea):
         if detail is None or self.detail is None or detail.id != self.detail.id:
             self.timer.stop()
             self.notes.clear()
+            self.verticalScrollBar().setValue(0)  # another lead: read it from its top
         self.detail = detail
         for tree in (self.journey, self.calls, self.history):
             tree.clear()
@@ -171,13 +194,7 @@ class LeadPanel(QScrollArea):
             f"{escape(detail.category_name)} · reçu {formatting.when(detail.submitted_at)} "
             f"(il y a {formatting.age(detail.submitted_at, now)})"
         )
-        local_now = now.astimezone(detail.zone.timezone)
-        decision = formatting.call_decision(detail.call, now)
-        colour = "#1b7f3b" if detail.call.allowed else "#b00020"
-        self.call_state.setText(
-            f"Appel possible : <b style='color:{colour}'>{escape(decision)}</b><br>"
-            f"Heure locale du consommateur : {local_now:%H:%M} ({detail.zone.timezone.key})"
-        )
+        self.call_state.setText(call_state_html(detail, now))
         self.requester.setText(
             _rows(
                 [

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,11 +23,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.clock import Clock
-from app.domain.enums import DISPOSITION_LABELS, ROLE_LABELS, Disposition, LeadStatus, Role
+from app.domain.enums import (
+    DISPOSITION_LABELS,
+    OPEN_STATUSES,
+    ROLE_LABELS,
+    Disposition,
+    LeadStatus,
+    Role,
+)
 from app.domain.errors import ActionRefused
-from app.policy.calling_rules import CALL_BLOCK_LABELS
 from app.services.auth import StaffMember
-from app.services.lead_actions import CallbackRequest, LeadActions
+from app.services.lead_actions import CallbackRequest, CallNotAllowed, LeadActions
 from app.services.lead_detail import LeadDetail, load_lead_detail
 from app.services.queue import QueueReader, QueueView
 from app.services.unsold import UnsoldQueries
@@ -39,6 +45,7 @@ from ui.callback_dialog import CallbackDialog
 from ui.close_dialog import CloseDialog
 from ui.invoice_run_dialog import InvoiceRunDialog
 from ui.lead_panel import LeadPanel
+from ui.message_bar import message_bar
 from ui.queue_model import QueueTableModel
 from ui.requalification_dialog import RequalificationDialog
 from ui.unsold_dialog import Redispatch, UnsoldDialog
@@ -124,6 +131,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_toolbar()
+        self.messages = message_bar(self)
         self._build_status_bar(clock_note)
         for widget in status_widgets:
             self.statusBar().addPermanentWidget(widget)
@@ -291,8 +299,9 @@ class MainWindow(QMainWindow):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def say(self, message: str) -> None:
-        self.statusBar().showMessage(message, 8000)
+    def say(self, message: str, copy_text: str | None = None) -> None:
+        """Show a message in full until the next one; "Copier" copies `copy_text` or it."""
+        self.messages.show_message(message, copy_text)
 
     def refuse(self, message: str) -> None:
         QMessageBox.warning(self, "Action impossible", message)
@@ -317,6 +326,10 @@ class MainWindow(QMainWindow):
             else None
         )
         self.panel.show_detail(detail)
+        running = [c for c in detail.running_calls if c.caller_id == self.user.id] if detail else []
+        if running and self.panel.timer.started_at is None:
+            # A call started here before a crash or a restart: it still needs its outcome.
+            self.panel.timer.start(running[0].started_at)
         self._update_action_state()
 
     def _update_action_state(self) -> None:
@@ -362,6 +375,11 @@ class MainWindow(QMainWindow):
             return
         row = self.model.lead_at(current.row()) if current.isValid() else None
         if row is not None and (self.panel.detail is None or self.panel.detail.id != row.lead_id):
+            if not self.settle_running_call():
+                # Still on the call: the selection goes back to its lead.
+                kept = self.panel.detail
+                QTimer.singleShot(0, lambda: kept and self.select_lead(kept.id))
+                return
             self.show_lead(row.lead_id)
 
     def _on_view_changed(self, _index: int) -> None:
@@ -403,6 +421,8 @@ class MainWindow(QMainWindow):
             self.table.selectRow(0)
 
     def next_lead(self) -> None:
+        if not self.settle_running_call():
+            return
         if self.model.search_text is not None or self.model.view != QueueView.CALL_QUEUE:
             self.search.clear()
             self.view_picker.setCurrentIndex(self.view_picker.findData(QueueView.CALL_QUEUE))
@@ -426,35 +446,79 @@ class MainWindow(QMainWindow):
         if detail is None:
             return
         try:
-            decision = self.lead_actions.may_call_now(detail.id)
-        except ActionRefused as refused:
-            self.refuse(refused.message)
-            return
-        if not decision.allowed:
-            reason = CALL_BLOCK_LABELS[decision.block] if decision.block else ""
+            started = self.lead_actions.start_call(detail.id)
+        except CallNotAllowed as refused:
+            decision = refused.decision
             later = (
-                f"\nProchain créneau autorisé : {formatting.when(decision.next_allowed_at)}."
+                "\nProchain créneau autorisé : "
+                f"{formatting.when_in_both_zones(decision.next_allowed_at, detail.zone.timezone)}."
                 if decision.next_allowed_at
                 else "\nCe consommateur ne peut pas être appelé."
             )
-            self.refuse(f"Appel non autorisé maintenant : {reason}.{later}")
+            self.refuse(f"{refused.message}{later}")
+            return
+        except ActionRefused as refused:
+            self.refuse(refused.message)
             return
         number = formatting.format_phone_national(detail.phone_e164)
         dialed = self.dialer(f"tel:{detail.phone_e164}")
-        self.panel.timer.start()
+        self.panel.timer.start(started.started_at)
         self.panel.notes.setFocus()
         if dialed:
-            self.say(f"Appel du {number} en cours…")
+            self.say(f"Appel du {number} en cours…", number)
         else:
-            self.say(f"Aucun logiciel de téléphonie n'ouvre les liens tel: : composez le {number}.")
+            self.say(
+                f"Aucun logiciel de téléphonie n'ouvre les liens tel: : composez le {number}.",
+                number,
+            )
+        self._update_action_state()
 
-    def log_outcome(self, disposition: Disposition) -> None:
+    def settle_running_call(self) -> bool:
+        """Before leaving a lead whose call runs: ask its outcome. False keeps the user there.
+
+        The attempt was recorded when the call started; leaving must not leave it without an
+        outcome, so F2, F8, another lead and closing the window all come through here.
+        """
+        detail = self.panel.detail
+        if detail is None or self.panel.timer.started_at is None:
+            return True
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Appel en cours")
+        box.setText(
+            f"Un appel au {formatting.format_phone_national(detail.phone_e164)} "
+            f"(lead n° {detail.number}) est en cours. Quelle en est l'issue ?"
+        )
+        box.setInformativeText("Annuler : rester sur ce lead.")
+        buttons = {}
+        for disposition in OUTCOME_KEYS:
+            label = DISPOSITION_LABELS[disposition]
+            if disposition in (Disposition.QUALIFIED, Disposition.CALLBACK_REQUESTED):
+                label += "…"
+            buttons[box.addButton(label, QMessageBox.ButtonRole.ActionRole)] = disposition
+        cancel = box.addButton("Annuler", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        disposition = buttons.get(box.clickedButton())
+        if disposition is None:
+            return False
+        return self.log_outcome(disposition)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.settle_running_call():
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def log_outcome(self, disposition: Disposition) -> bool:
+        """Record the outcome of the current call; False when it was not recorded."""
         detail = self.current_lead()
         if detail is None:
-            return
+            return False
         needs_requalification = disposition == Disposition.QUALIFIED and detail.qualified_at is None
         if needs_requalification and not self.requalify():
-            return
+            return False
         started_at = self.panel.timer.started_at or self.clock()
         seconds = self.panel.timer.elapsed()
         notes = self.panel.notes.toPlainText()
@@ -467,18 +531,19 @@ class MainWindow(QMainWindow):
                 detail.zone, self.clock(), save, consumer_requested=True, parent=self
             )
             if dialog.exec() != CallbackDialog.DialogCode.Accepted:
-                return
+                return False
         else:
             try:
                 save()
             except ActionRefused as refused:
                 self.refuse(refused.message)
-                return
+                return False
         self.panel.timer.stop()
         self.panel.notes.clear()
         self._taken = None
         self.say(f"Issue enregistrée : {DISPOSITION_LABELS[disposition]}. F2 : lead suivant.")
         self.refresh()
+        return True
 
     def schedule_callback(self) -> None:
         detail = self.current_lead()
@@ -521,8 +586,10 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def close_lead(self) -> None:
+        if not self.settle_running_call():
+            return
         detail = self.current_lead()
-        if detail is None:
+        if detail is None or detail.status not in OPEN_STATUSES:
             return
         dialog = CloseDialog(
             lambda reason, comment: self.lead_actions.close(detail.id, reason, comment), self
@@ -535,20 +602,27 @@ class MainWindow(QMainWindow):
         detail = self.current_lead()
         if detail is None:
             return
+        # Irreversible: Entrée and Échap both answer "Non"; only a deliberate "Oui" records it.
         answer = QMessageBox.question(
             self,
             "Opposition aux appels",
             f"{formatting.format_phone_national(detail.phone_e164)} ne sera plus jamais appelé "
             "par aucune file, et le lead sera clos. Confirmer ?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
+        # A call in progress ends there, as a refusal (recorded with the opposition).
         self.lead_actions.record_opposition(detail.id, self.panel.notes.toPlainText())
+        self.panel.timer.stop()
+        self.panel.notes.clear()
         self.say("Opposition enregistrée.")
         self.refresh()
 
     def sign_out(self) -> None:
+        if not self.close():  # a call still running, and the user stayed on it
+            return
         self._refresh_timer.stop()
-        self.close()
         if self._on_sign_out is not None:
             self._on_sign_out()

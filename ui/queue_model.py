@@ -10,7 +10,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from app.clock import Clock
-from app.domain.enums import LEAD_STATUS_LABELS
+from app.domain.enums import LEAD_STATUS_LABELS, OPEN_STATUSES
+from app.domain.postcodes import zone_for_departement
 from app.services.queue import QueueCursor, QueueReader, QueueRow, QueueView
 from ui import formatting
 
@@ -190,9 +191,12 @@ class QueueTableModel(QAbstractTableModel):
             case 7:
                 return str(row.attempts)
             case 8:
-                if row.callback_due_at is not None and row.callback_due_at > now:
-                    return f"Rappel {formatting.short_when(row.callback_due_at, now)}"
-                return formatting.call_decision(row.call, now)
+                tz = zone_for_departement(row.departement_code).timezone
+                due = row.callback_due_at
+                if due is not None and due > now and row.status in OPEN_STATUSES:
+                    note = formatting.zone_note(due, tz)
+                    return f"Rappel {formatting.short_when(due, now)}{note}"
+                return formatting.call_decision(row.call, now, tz)
             case 9:
                 label = LEAD_STATUS_LABELS[row.status]
                 if row.callback_due_at is not None and row.callback_due_at <= now:

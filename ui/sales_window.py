@@ -262,7 +262,10 @@ class SalesWindow(QMainWindow):
     # -- actions -------------------------------------------------------------------------
 
     def say(self, message: str) -> None:
-        self.statusBar().showMessage(message, 8000)
+        # The shared message bar: the whole message, kept until replaced, copyable.
+        from ui.message_bar import message_bar
+
+        message_bar(self).show_message(message)
 
     def _refused(self, error: Exception) -> None:
         if isinstance(error, FieldErrors):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
 from app.domain.enums import Disposition, LeadStatus
@@ -176,7 +176,7 @@ def test_search_by_phone(qtbot, window, leads) -> None:
 def test_no_callable_lead_says_so(qtbot, window, clock, expert: StaffMember) -> None:
     clock.advance(days=4)  # Saturday
     press(qtbot, window, Qt.Key.Key_F2)
-    assert "Aucun lead" in window.statusBar().currentMessage()
+    assert "Aucun lead" in window.messages.text()
 
 
 def test_window_applies_the_configured_rules(
@@ -211,8 +211,114 @@ def test_call_without_softphone_says_to_dial_by_hand(
     qtbot.waitExposed(win)
     press(qtbot, win, Qt.Key.Key_F2)
     press(qtbot, win, Qt.Key.Key_F3)
-    assert "composez le 06 12 34 56 78" in win.statusBar().currentMessage()
+    assert "composez le 06 12 34 56 78" in win.messages.text()
     assert win.panel.timer.started_at == clock()
+    win.messages.copy()  # the whole number, ready to paste in a softphone
+    assert QApplication.clipboard().text() == "06 12 34 56 78"
+    press(qtbot, win, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_a_long_message_is_shown_whole(qtbot, window) -> None:
+    """The message has the window's whole width and wraps: nothing is cut off."""
+    long = "Aucun logiciel de téléphonie n'ouvre les liens tel: : composez le 07 39 12 34 56. " * 3
+    window.say(long, "07 39 12 34 56")
+    bar = window.messages
+    assert bar.text() == long
+    assert bar.label.wordWrap()
+    assert bar.width() > window.width() * 0.9
+    assert bar.label.height() >= bar.label.heightForWidth(bar.label.width())
+
+
+def _answer_running_call(button_text: str, seen: dict) -> None:
+    def handle(box) -> None:  # type: ignore[no-untyped-def]
+        seen["text"] = box.text()
+        for button in box.buttons():
+            if button.text() == button_text:
+                button.click()
+                return
+
+    when_dialog_opens(handle)
+
+
+def test_leaving_a_running_call_asks_its_outcome(qtbot, window, workspace, clock, leads) -> None:
+    first, second, _third = leads
+    press(qtbot, window, Qt.Key.Key_F2)
+    press(qtbot, window, Qt.Key.Key_F3)
+    with workspace.sessions() as session:  # recorded when it started: it counts already
+        attempt = session.scalars(select(CallAttempt)).one()
+        assert attempt.disposition == Disposition.PENDING
+        assert session.get(Lead, first).call_attempt_count == 1
+    seen: dict = {}
+    _answer_running_call("Annuler", seen)
+    press(qtbot, window, Qt.Key.Key_F2)  # cancelled: still on the lead, call running
+    assert "est en cours" in seen["text"]
+    assert window.panel.detail.id == first and window.panel.timer.started_at is not None
+    _answer_running_call("Annuler", seen)
+    press(qtbot, window, Qt.Key.Key_F8)
+    assert window.panel.detail.id == first
+    _answer_running_call("Annuler", seen)
+    assert window.close() is False  # closing the window asks too
+    assert window.isVisible()
+
+    clock.advance(seconds=40)
+    _answer_running_call("Injoignable", seen)
+    press(qtbot, window, Qt.Key.Key_F2)
+    with workspace.sessions() as session:
+        attempt = session.scalars(select(CallAttempt)).one()
+        assert (attempt.disposition, attempt.duration_seconds) == (Disposition.UNREACHABLE, 40)
+    assert window.panel.detail.id == second
+    assert window.panel.timer.started_at is None
+
+
+def test_a_call_left_running_resumes_with_the_lead(qtbot, workspace, clock, expert, leads) -> None:
+    """After a crash the started call is still there: the panel times it again and leaving
+    the lead still asks for its outcome."""
+    from app.services.lead_actions import LeadActions
+
+    started = LeadActions(workspace.sessions, clock, expert).start_call(leads[0])
+    clock.advance(minutes=1)
+    win = MainWindow(workspace, expert, clock, lambda _url: True)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.select_lead(leads[0])
+    assert win.panel.timer.started_at == started.started_at
+    assert win.panel.timer.elapsed() == 60
+    press(qtbot, win, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert win.panel.timer.started_at is None
+
+
+def test_opposition_is_not_confirmed_by_enter(qtbot, window, workspace, leads) -> None:
+    press(qtbot, window, Qt.Key.Key_F2)
+    when_dialog_opens(lambda box: qtbot.keyClick(box, Qt.Key.Key_Return))
+    press(qtbot, window, Qt.Key.Key_F8, Qt.KeyboardModifier.ShiftModifier)
+    with workspace.sessions() as session:
+        assert session.get(Lead, leads[0]).status == LeadStatus.TO_QUALIFY
+
+
+def test_the_next_lead_is_shown_from_its_top(qtbot, window, leads) -> None:
+    press(qtbot, window, Qt.Key.Key_F2)
+    window.panel.resize(400, 200)
+    bar = window.panel.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    assert bar.value() > 0
+    press(qtbot, window, Qt.Key.Key_F2)  # skips to the next lead
+    assert window.panel.detail.id == leads[1]
+    assert bar.value() == 0
+
+
+def test_times_of_an_overseas_lead_say_their_zone(qtbot, workspace, clock, expert) -> None:
+    lead = submit_lead(workspace, phone="0690 12 34 56", postcode="97110", city="Pointe-à-Pitre")
+    win = MainWindow(workspace, expert, clock, lambda _url: True)
+    qtbot.addWidget(win)
+    win.select_lead(lead)  # Tuesday 11:00 in Paris is 06:00 in Guadeloupe
+    text = win.panel.call_state.text()
+    assert "Heure du consommateur : 06:00 (America/Guadeloupe)" in text
+    assert "heure de Paris : 11:00" in text
+    assert "10:00 heure du consommateur (America/Guadeloupe), soit" in text
+    assert "15:00 heure de Paris" in text
+    row = win.model.row_of(lead)
+    assert "Paris (10:00 loc.)" in win.model.index(row, 8).data()
 
 
 def test_a_manager_steers_from_the_pilotage_menu(qtbot, workspace, clock) -> None:  # type: ignore[no-untyped-def]
