@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -410,10 +411,16 @@ def test_a_simulation_the_server_cannot_answer_says_so_and_stops_waiting(qtbot, 
     dialog.source = offline
     dialog.category_tree.set_checked([window.catalogue.choices[0].id])
     dialog.departements.setText("75")
-    dialog.compute()
-    assert "Calcul en cours" in dialog.summary.text()
-    task = dialog._task  # no event loop runs under pytest-qt: run the server call's task here
-    task.get_loop().run_until_complete(task)
+    # No event loop runs under pytest-qt: the server call's task runs on a loop of its own.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        dialog.compute()
+        assert "Calcul en cours" in dialog.summary.text()
+        loop.run_until_complete(dialog._task)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
     assert "hors ligne" in dialog.error.text()
     assert "Calcul en cours" not in dialog.summary.text()
     assert dialog.compute_button.isEnabled()
