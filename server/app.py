@@ -16,10 +16,10 @@ import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from starlette.responses import JSONResponse as StarletteJSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.responses import JSONResponse as StarletteJSONResponse
 
 from app.clock import paris_today, utc_now
 from app.domain.contracts import RequestKind, RequestState
