@@ -19,15 +19,41 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.responses import JSONResponse as StarletteJSONResponse
 
 from app.clock import paris_today, utc_now
 from app.domain.contracts import RequestKind, RequestState
 from app.domain.enums import DesiredStart, JourneyEventKind, LeadStatus, Role
+from app.persistence.models import Category, JourneyEvent, Lead
 from app.persistence.models import User as UserRow
 from app.services.demand_history import DemandSelection, history_to_json, read_demand_history
-from app.services.intake import JourneyInput, LeadSubmission
+from app.services.intake import (
+    DESCRIPTION_MAX,
+    JOURNEY_MAX_STEPS,
+    STEP_SECONDS_MAX,
+    JourneyInput,
+    LeadSubmission,
+)
 from server import auth, collection, invoicing
 from server import intake as intake_flow
+from server.api_errors import install_error_handlers
+from server.api_models import (
+    MAX_CENTS,
+    CollectionDate,
+    CreditNoteOut,
+    DebitRunOut,
+    DemandHistoryOut,
+    DispatchOut,
+    HelloOut,
+    IntakeOut,
+    InvoiceMonth,
+    InvoiceRunOut,
+    PullPage,
+    PushOut,
+    RecentInstant,
+    SignInOut,
+    error_responses,
+)
 from server.changes import server_edit
 from server.config import ServerConfig
 from server.contracts import answer_request, pending_requests
@@ -40,6 +66,7 @@ from server.dispatch import (
 )
 from server.disputes import settle_dispute
 from server.dunning import dunning_requests
+from server.limits import BodySizeLimit, StrictJSONRoute
 from server.persistence.database import server_engines, session_factory
 from server.pull import read_page
 from server.push import Operation, apply_push
@@ -56,16 +83,23 @@ OUTDATED = (
 )
 
 
-class JSONResponse(Response):
-    media_type = "application/json"
+class JSONResponse(StarletteJSONResponse):
+    """JSON by orjson. A JSONResponse subclass, so that the OpenAPI schema declares each
+    endpoint's response model (any other Response class is declared as a bare string)."""
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
 
 
+def _length(column: Any) -> int:
+    """The length of a String column: what the API accepts is what the database stores."""
+    return column.property.columns[0].type.length
+
+
 class SignIn(BaseModel):
-    username: str
-    password: str
+    username: str = Field(max_length=_length(UserRow.username))
+    # Hashing costs the server memory and time: no novel as a password.
+    password: str = Field(max_length=1024)
 
 
 class PushedOperation(BaseModel):
@@ -85,16 +119,27 @@ class LeadIds(BaseModel):
 class CreditNoteIn(BaseModel):
     reason: str = Field(min_length=3, max_length=200)
     # None: the whole invoice; else a partial credit note of this amount excl. VAT.
-    net_cents: int | None = Field(default=None, gt=0)
+    net_cents: int | None = Field(default=None, gt=0, le=MAX_CENTS)
 
 
 class DebitRunIn(BaseModel):
-    collection_date: date
+    collection_date: CollectionDate
 
 
 class InvoiceRun(BaseModel):
-    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    month: InvoiceMonth
     issue: bool = False
+
+
+class DemandSelectionIn(BaseModel):
+    """What a rep's demand simulation asks about (app/services/demand_history.py)."""
+
+    category_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+    departements: list[Annotated[str, Field(max_length=3)]] = Field(default=[], max_length=200)
+    radius_zones: list[
+        tuple[Annotated[str, Field(max_length=5)], Annotated[int, Field(ge=0, le=1000)]]
+    ] = Field(default=[], max_length=200)
+    exclude_provider_id: uuid.UUID | None = None
 
 
 class Push(BaseModel):
@@ -103,37 +148,38 @@ class Push(BaseModel):
 
 
 class JourneyStepIn(BaseModel):
-    occurred_at: datetime
+    occurred_at: RecentInstant
     kind: JourneyEventKind
-    label: str = Field(max_length=255)
-    duration_seconds: int = Field(default=0, ge=0)
+    label: str = Field(max_length=_length(JourneyEvent.label))
+    duration_seconds: int = Field(default=0, ge=0, le=STEP_SECONDS_MAX)
     optional_step: bool = False
 
 
 class ConsentIn(BaseModel):
-    form_code: str = Field(min_length=1, max_length=80)
-    at: datetime
-    wording_version: str = Field(min_length=1, max_length=40)
+    form_code: str = Field(min_length=1, max_length=_length(Lead.consent_form_code))
+    at: RecentInstant
+    wording_version: str = Field(min_length=1, max_length=_length(Lead.consent_wording_version))
 
 
 class LeadIn(BaseModel):
-    """A quote request as web forms post it."""
+    """A quote request as web forms post it. Lengths are the columns' (the phone and postcode
+    as typed, spaces included, before they are normalized)."""
 
-    category: str
-    first_name: str = Field(max_length=80)
-    last_name: str = Field(max_length=80)
-    phone: str
-    postcode: str
-    city: str = Field(max_length=120)
-    email: str = ""
-    civility: str | None = Field(default=None, max_length=8)
-    address_line: str | None = Field(default=None, max_length=255)
-    description: str = ""
-    budget_cents: int | None = None
+    category: str = Field(max_length=_length(Category.code))
+    first_name: str = Field(max_length=_length(Lead.first_name))
+    last_name: str = Field(max_length=_length(Lead.last_name))
+    phone: str = Field(max_length=40)
+    postcode: str = Field(max_length=10)
+    city: str = Field(max_length=_length(Lead.city))
+    email: str = Field(default="", max_length=_length(Lead.email))
+    civility: str | None = Field(default=None, max_length=_length(Lead.civility))
+    address_line: str | None = Field(default=None, max_length=_length(Lead.address_line))
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
+    budget_cents: int | None = Field(default=None, ge=0, le=MAX_CENTS)
     desired_start: DesiredStart = DesiredStart.UNKNOWN
-    submitted_at: datetime | None = None
+    submitted_at: RecentInstant | None = None
     consent: ConsentIn | None = None
-    journey: list[JourneyStepIn] = []
+    journey: list[JourneyStepIn] = Field(default=[], max_length=JOURNEY_MAX_STEPS)
     # The consumer may ask to hear from fewer providers than the usual sharing.
     max_providers: int | None = Field(default=None, ge=1, le=10)
 
@@ -190,6 +236,10 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         reader.dispose()
 
     api = FastAPI(title="CRM leads", lifespan=lifespan, default_response_class=JSONResponse)
+    # Routes parse JSON strictly (set before any route is declared); bodies are bounded.
+    api.router.route_class = StrictJSONRoute
+    api.add_middleware(BodySizeLimit)
+    install_error_handlers(api, JSONResponse)
 
     def write(work: Callable[[Session], T], sessions: str = "write") -> T:
         """Run `work` in a write transaction, retried when the database reports a deadlock."""
@@ -275,11 +325,15 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     SignedIn = Annotated[tuple[UserScope, str], Depends(current_user)]  # noqa: N806
 
-    @api.get("/api/v1/hello")
+    @api.get("/api/v1/hello", response_model=HelloOut)
     def hello() -> dict[str, Any]:
         return {"schema": SCHEMA_VERSION, "server_time": utc_now().isoformat()}
 
-    @api.post("/api/v1/auth/sign-in")
+    @api.post(
+        "/api/v1/auth/sign-in",
+        response_model=SignInOut,
+        responses=error_responses(401, 413, 422, 429),
+    )
     def sign_in(body: SignIn) -> dict[str, Any]:
         def work(session: Session) -> dict[str, Any]:
             issued = auth.sign_in(
@@ -301,12 +355,16 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         except auth.AuthFailed as exc:
             raise HTTPException(401, str(exc)) from None
 
-    @api.post("/api/v1/auth/sign-out", status_code=204)
+    @api.post("/api/v1/auth/sign-out", status_code=204, responses=error_responses(401))
     def sign_out(user: SignedIn) -> Response:
         write(lambda session: auth.sign_out(session, user[1]))
         return Response(status_code=204)
 
-    @api.post("/api/v1/users/{user_id}/disable", status_code=204)
+    @api.post(
+        "/api/v1/users/{user_id}/disable",
+        status_code=204,
+        responses=error_responses(401, 403, 404, 409, 422),
+    )
     def disable(user_id: uuid.UUID, user: SignedIn) -> Response:
         if user[0].role not in (Role.MANAGER, Role.ADMIN):
             raise HTTPException(403, "Réservé aux managers et administrateurs.")
@@ -324,7 +382,13 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             raise HTTPException(404, "Compte inconnu.")
         return Response(status_code=204)
 
-    @api.post("/api/v1/sync/push", dependencies=[Depends(check_schema)])
+    @api.post(
+        "/api/v1/sync/push",
+        dependencies=[Depends(check_schema)],
+        response_model=PushOut,
+        response_model_exclude_unset=True,
+        responses=error_responses(401, 413, 422, 426, 429),
+    )
     def push(body: Push, user: SignedIn) -> dict[str, Any]:
         operations = [
             Operation(o.op, o.table, o.id, o.kind, o.hlc, o.fields, o.base) for o in body.ops
@@ -354,7 +418,11 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             dunning()  # a reject may suspend at once, a payment may resume
         return {"batch": str(body.batch), "results": results}
 
-    @api.post("/api/v1/collection/debit-runs")
+    @api.post(
+        "/api/v1/collection/debit-runs",
+        response_model=DebitRunOut,
+        responses=error_responses(401, 403, 413, 422),
+    )
     def debit_run(body: DebitRunIn, user: SignedIn) -> dict[str, Any]:
         """Pick the invoices to collect on a date and record their debits; the workstation
         writes the pain.008 file from the answer."""
@@ -398,12 +466,16 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             ],
         }
 
-    @api.post("/api/v1/invoicing/runs")
+    @api.post(
+        "/api/v1/invoicing/runs",
+        response_model=InvoiceRunOut,
+        responses=error_responses(401, 403, 413, 422),
+    )
     def invoice_run(body: InvoiceRun, user: SignedIn) -> dict[str, Any]:
         """Preview (drafts, no number) or issue a month's invoices, one provider at a time."""
         if user[0].role not in (Role.MANAGER, Role.ADMIN):
             raise HTTPException(403, "Réservé aux managers et administrateurs.")
-        month = date.fromisoformat(f"{body.month}-01")
+        month = date.fromisoformat(f"{body.month}-01")  # checked by InvoiceMonth
         if body.issue and month >= paris_today(utc_now()).replace(day=1):
             raise HTTPException(422, "Le mois n'est pas terminé : aperçu seulement.")
         work = invoicing.issue_invoice if body.issue else invoicing.preview_invoice
@@ -436,7 +508,11 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             ],
         }
 
-    @api.post("/api/v1/invoicing/invoices/{invoice_id}/credit-note")
+    @api.post(
+        "/api/v1/invoicing/invoices/{invoice_id}/credit-note",
+        response_model=CreditNoteOut,
+        responses=error_responses(401, 403, 409, 413, 422),
+    )
     def credit_note(invoice_id: uuid.UUID, body: CreditNoteIn, user: SignedIn) -> dict[str, Any]:
         """Cancel an issued invoice with a credit note (the invoice itself never changes)."""
         if user[0].role not in (Role.MANAGER, Role.ADMIN):
@@ -452,7 +528,11 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             raise HTTPException(409, str(refused)) from None
         return {"id": str(note.id), "number": note.number, "gross_cents": note.gross_cents}
 
-    @api.post("/api/v1/dispatch/leads")
+    @api.post(
+        "/api/v1/dispatch/leads",
+        response_model=DispatchOut,
+        responses=error_responses(401, 403, 413, 422),
+    )
     def dispatch_leads(body: LeadIds, user: SignedIn) -> dict[str, Any]:
         """Place released leads again (an unsold lead after coverage was added)."""
         if user[0].role not in (Role.MANAGER, Role.ADMIN):
@@ -469,36 +549,49 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             ]
         }
 
-    @api.get("/api/v1/sync/pull", dependencies=[Depends(check_schema)])
+    @api.get(
+        "/api/v1/sync/pull",
+        dependencies=[Depends(check_schema)],
+        # Declared for the schema; the page is sent as built (no second validation of it).
+        response_model=PullPage,
+        responses=error_responses(401, 422, 426),
+    )
     def pull(
         user: SignedIn,
         session: Annotated[Session, Depends(read_session)],
-        cursor: Annotated[int, Query(ge=0)] = 0,
+        cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=20000)] = 2000,
     ) -> Any:
         return JSONResponse(read_page(session, user[0], cursor, min(limit, config.page_limit)))
 
-    @api.post("/api/v1/demand/history")
+    @api.post(
+        "/api/v1/demand/history",
+        response_model=DemandHistoryOut,
+        responses=error_responses(401, 403, 413, 422),
+    )
     def demand_history(
-        body: dict[str, Any],
+        body: DemandSelectionIn,
         user: SignedIn,
         session: Annotated[Session, Depends(read_session)],
     ) -> dict[str, Any]:
         """What the demand simulation reads, for reps whose workstations hold no leads."""
         if user[0].role not in (Role.SALES, Role.MANAGER, Role.ADMIN):
-            raise HTTPException(403, "demand history is for sales staff")
-        try:
-            selection = DemandSelection.from_json(body)
-        except (KeyError, ValueError, TypeError) as exc:
-            raise HTTPException(422, f"bad selection: {exc}") from exc
-        if not selection.category_ids:
-            raise HTTPException(422, "no category")
+            raise HTTPException(403, "Réservé aux commerciaux, managers et administrateurs.")
+        selection = DemandSelection.from_json(body.model_dump(mode="json"))
         return history_to_json(read_demand_history(session, selection, utc_now()))
 
-    @api.post("/api/v1/intake/leads", status_code=201)
+    @api.post(
+        "/api/v1/intake/leads",
+        status_code=201,
+        response_model=IntakeOut,
+        responses={
+            200: {"model": IntakeOut, "description": "Rattachée à une demande antérieure"},
+            **error_responses(401, 403, 413, 422, 429),
+        },
+    )
     def intake(
         body: LeadIn,
-        x_api_key: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header(max_length=200)] = None,
         idempotency_key: Annotated[str | None, Header(max_length=80)] = None,
     ) -> Response:
         def count(session: Session) -> None:
@@ -526,13 +619,23 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
             raise HTTPException(refused.status, str(refused), headers=headers) from None
         except intake_flow.InvalidSubmission as invalid:
-            return JSONResponse({"errors": invalid.errors}, status_code=422)
+            return JSONResponse(
+                {
+                    "detail": "Demande invalide : " + _joined(invalid.errors),
+                    "errors": invalid.errors,
+                },
+                status_code=422,
+            )
         return JSONResponse(
             {"lead_id": str(answer.lead_id), "linked_to_existing": answer.linked},
             status_code=answer.status,
         )
 
     return api
+
+
+def _joined(errors: dict[str, str]) -> str:
+    return " ; ".join(f"{name} : {message}" for name, message in errors.items())
 
 
 def _retryable(exc: DBAPIError) -> bool:

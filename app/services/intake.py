@@ -63,6 +63,13 @@ class LeadSubmission:
 # project: it is linked to the first lead instead of being sold twice.
 DUPLICATE_WINDOW_DAYS = 30
 
+# Limits of what a web form may send: a description longer than a few pages or a journey of
+# more steps than any visitor clicks is a script, and each costs storage and scoring time.
+DESCRIPTION_MAX = 10_000
+JOURNEY_MAX_STEPS = 200
+# Time on one page of the journey: a day covers any tab left open.
+STEP_SECONDS_MAX = 86_400
+
 
 def submission_errors(session: Session, submission: LeadSubmission) -> dict[str, str]:
     """Everything wrong with a web-form submission, in French, by field; empty when valid."""
