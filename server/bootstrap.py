@@ -1,17 +1,24 @@
-"""Preparing a server database: sequence numbers and clocks for rows loaded in bulk."""
+"""Preparing a server database: sequence numbers and clocks for rows loaded in bulk, and
+clocks repaired when an earlier version let far-future stamps in."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
+from typing import Any
 
+import orjson
 from sqlalchemy import Engine, bindparam, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import utc_now
 from app.persistence.models import Lead
 from server.persistence.models import Counter
-from sync.hlc import Stamp
+from server.sequence import take_numbers
+from sync.hlc import MAX_AHEAD, Stamp
 from sync.schema import TABLES
+
+log = logging.getLogger(__name__)
 
 
 def stamp_unsequenced(engine: Engine, now: datetime | None = None) -> int:
@@ -56,3 +63,106 @@ def stamp_unsequenced(engine: Engine, now: datetime | None = None) -> int:
         assert numbers is not None
         numbers.value = max(numbers.value, session.scalar(select(func.max(Lead.number))) or 0)
         return head
+
+
+def repair_future_clocks(
+    engine: Engine, now: datetime | None = None, max_ahead: timedelta = MAX_AHEAD
+) -> int:
+    """Bring back to `now` every stored stamp (a row's `hlc`, its `field_clocks`) beyond
+    `now` + `max_ahead`; returns the rows repaired.
+
+    Such a stamp (pushed before the server bounded clocks, or written while the server's own
+    clock ran ahead) would make every later honest edit of its field lose. Brought back to
+    `now`, it loses to any edit made after the repair, and keeps its node so that ties still
+    break the same way everywhere. Repaired rows get new sequence numbers (taken last, under
+    the counter's lock, as every server write does), so every workstation pulls the repaired
+    stamps. Safe while servers run: candidates are found by a scan, then locked and checked
+    again in the repairing transaction. Costs a scan of the synced tables' clock columns;
+    run at start-up (python -m server), before the workers start.
+    """
+    at = now or utc_now()
+    now_ms = int(at.timestamp() * 1000)
+    limit = now_ms + int(max_ahead.total_seconds() * 1000)
+    candidates: dict[str, list[Any]] = {}
+    with engine.connect() as connection:
+        for spec in TABLES:
+            table = spec.table
+            query = select(table.c.id, table.c.hlc, table.c.field_clocks)
+            rows = connection.execution_options(yield_per=5000).execute(query)
+            found = [r.id for r in rows if _repaired(r.hlc, r.field_clocks, limit, now_ms)]
+            if found:
+                candidates[spec.name] = found
+    if not candidates:
+        return 0
+    repaired = 0
+    with Session(engine) as session, session.begin():
+        fixes: list[tuple[Any, list[dict[str, Any]]]] = []
+        for spec in TABLES:
+            ids = candidates.get(spec.name, [])
+            table = spec.table
+            changes: list[dict[str, Any]] = []
+            for start in range(0, len(ids), 500):
+                locked = session.execute(
+                    select(table.c.id, table.c.hlc, table.c.field_clocks)
+                    .where(table.c.id.in_(ids[start : start + 500]))
+                    .with_for_update()
+                )
+                for row in locked:
+                    fixed = _repaired(row.hlc, row.field_clocks, limit, now_ms)
+                    if fixed:
+                        changes.append(
+                            {"row_id": row.id, "new_hlc": fixed[0], "new_clocks": fixed[1]}
+                        )
+            if changes:
+                fixes.append((table, changes))
+                repaired += len(changes)
+        if not repaired:
+            return 0
+        first = take_numbers(session, "sync", repaired)
+        for table, changes in fixes:
+            for change in changes:
+                change["seq"] = first
+                first += 1
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values(
+                    hlc=bindparam("new_hlc"),
+                    field_clocks=bindparam("new_clocks"),
+                    server_seq=bindparam("seq"),
+                ),
+                changes,
+            )
+            log.warning("clocks beyond the bound repaired: %s rows of %s", len(changes), table.name)
+    return repaired
+
+
+def _repaired(
+    hlc: str, field_clocks: str | None, limit: int, now_ms: int
+) -> tuple[str, str] | None:
+    """(hlc, field_clocks) with every stamp beyond `limit` brought back to `now_ms`, or None
+    when none is beyond. Unreadable stamps are left alone: they sort before every stamp."""
+
+    def rein(text: str) -> str:
+        try:
+            stamp = Stamp.parse(text)
+        except ValueError:
+            return text
+        return str(Stamp(now_ms, 0, stamp.node)) if stamp.millis > limit else text
+
+    clocks: dict[str, Any] = {}
+    if field_clocks:
+        try:
+            clocks = orjson.loads(field_clocks)
+        except orjson.JSONDecodeError:
+            clocks = {}
+    changed = False
+    for entry in clocks.values() if isinstance(clocks, dict) else ():
+        if isinstance(entry, list) and entry and isinstance(entry[0], str):
+            fixed = rein(entry[0])
+            if fixed != entry[0]:
+                entry[0], changed = fixed, True
+    new_hlc = rein(hlc) if hlc else hlc
+    if new_hlc == hlc and not changed:
+        return None
+    return new_hlc, orjson.dumps(clocks).decode() if changed else (field_clocks or "{}")
