@@ -51,8 +51,8 @@ def stamp_unsequenced(engine: Engine, now: datetime | None = None) -> int:
             for start in range(0, len(numbered), 1000):
                 session.execute(
                     update(table)
-                    .where(table.c.id == bindparam("row_id"))
-                    .values(server_seq=bindparam("seq")),
+                    .where(table.c.id == bindparam("b_id"))
+                    .values(server_seq=bindparam("b_seq")),
                     numbered[start : start + 1000],
                 )
             head += len(ids)
@@ -110,9 +110,7 @@ def repair_future_clocks(
                 for row in locked:
                     fixed = _repaired(row.hlc, row.field_clocks, limit, now_ms)
                     if fixed:
-                        changes.append(
-                            {"row_id": row.id, "new_hlc": fixed[0], "new_clocks": fixed[1]}
-                        )
+                        changes.append({"b_id": row.id, "b_hlc": fixed[0], "b_clocks": fixed[1]})
             if changes:
                 fixes.append((table, changes))
                 repaired += len(changes)
@@ -121,15 +119,15 @@ def repair_future_clocks(
         first = take_numbers(session, "sync", repaired)
         for table, changes in fixes:
             for change in changes:
-                change["seq"] = first
+                change["b_seq"] = first
                 first += 1
             session.execute(
                 update(table)
-                .where(table.c.id == bindparam("row_id"))
+                .where(table.c.id == bindparam("b_id"))
                 .values(
-                    hlc=bindparam("new_hlc"),
-                    field_clocks=bindparam("new_clocks"),
-                    server_seq=bindparam("seq"),
+                    hlc=bindparam("b_hlc"),
+                    field_clocks=bindparam("b_clocks"),
+                    server_seq=bindparam("b_seq"),
                 ),
                 changes,
             )
