@@ -17,9 +17,11 @@ stamps beyond its time plus the bound. A workstation learns the server's time at
 - brings a clock found beyond the server's time plus the bound (a poisoned saved state, or a
   wall clock set back) back to the server's time plus the bound. That is still above every
   stamp it may legitimately have seen (none is further ahead), so its next edits still win
-  over what it has seen. Before it ever learnt the server's time it does not do so: a wall
-  clock hours slow is no proof that the saved clock is wrong, and resetting it would make
-  its next edits lose, silently, to values it had seen.
+  over what it has seen. The price: until real time catches up (at most the bound), its
+  edits win over others' concurrent ones, as a clock that fast within the bound would.
+  Before it ever learnt the server's time it does not do so: a wall clock hours slow is no
+  proof that the saved clock is wrong, and resetting it would make its next edits lose,
+  silently, to values it had seen.
 """
 
 from __future__ import annotations
