@@ -65,20 +65,24 @@ def stamp_unsequenced(engine: Engine, now: datetime | None = None) -> int:
         return head
 
 
+# Columns holding one stamp: a row's own clock, and a conflict's two sides (shown as times).
+_STAMP_COLUMNS = ("hlc", "winner_hlc", "loser_hlc")
+
+
 def repair_future_clocks(
     engine: Engine, now: datetime | None = None, max_ahead: timedelta = MAX_AHEAD
 ) -> int:
-    """Bring back to `now` every stored stamp (a row's `hlc`, its `field_clocks`) beyond
-    `now` + `max_ahead`; returns the rows repaired.
+    """Bring back to `now` every stored stamp (a row's `hlc` and `field_clocks`, a conflict's
+    sides) beyond `now` + `max_ahead`; returns the rows repaired.
 
     Such a stamp (pushed before the server bounded clocks, or written while the server's own
     clock ran ahead) would make every later honest edit of its field lose. Brought back to
     `now`, it loses to any edit made after the repair, and keeps its node so that ties still
-    break the same way everywhere. Repaired rows get new sequence numbers (taken last, under
-    the counter's lock, as every server write does), so every workstation pulls the repaired
-    stamps. Safe while servers run: candidates are found by a scan, then locked and checked
-    again in the repairing transaction. Costs a scan of the synced tables' clock columns;
-    run at start-up (python -m server), before the workers start.
+    break the same way everywhere. Repaired rows get new sequence numbers (under the
+    counter's lock, held until commit, as every server write does), so every workstation
+    pulls the repaired stamps. Safe while servers run: candidates are found by a scan, then
+    locked and checked again in the repairing transaction. Costs a scan of the synced tables'
+    clock columns; run at start-up (python -m server), before the workers start.
     """
     at = now or utc_now()
     now_ms = int(at.timestamp() * 1000)
@@ -86,10 +90,9 @@ def repair_future_clocks(
     candidates: dict[str, list[Any]] = {}
     with engine.connect() as connection:
         for spec in TABLES:
-            table = spec.table
-            query = select(table.c.id, table.c.hlc, table.c.field_clocks)
-            rows = connection.execution_options(yield_per=5000).execute(query)
-            found = [r.id for r in rows if _repaired(r.hlc, r.field_clocks, limit, now_ms)]
+            columns = _clock_columns(spec.table)
+            rows = connection.execution_options(yield_per=5000).execute(select(*columns))
+            found = [r.id for r in rows if _repaired(r._mapping, limit, now_ms)]
             if found:
                 candidates[spec.name] = found
     if not candidates:
@@ -103,14 +106,14 @@ def repair_future_clocks(
             changes: list[dict[str, Any]] = []
             for start in range(0, len(ids), 500):
                 locked = session.execute(
-                    select(table.c.id, table.c.hlc, table.c.field_clocks)
+                    select(*_clock_columns(table))
                     .where(table.c.id.in_(ids[start : start + 500]))
                     .with_for_update()
                 )
                 for row in locked:
-                    fixed = _repaired(row.hlc, row.field_clocks, limit, now_ms)
+                    fixed = _repaired(row._mapping, limit, now_ms)
                     if fixed:
-                        changes.append({"b_id": row.id, "b_hlc": fixed[0], "b_clocks": fixed[1]})
+                        changes.append({"b_id": row.id, **{f"b_{k}": v for k, v in fixed.items()}})
             if changes:
                 fixes.append((table, changes))
                 repaired += len(changes)
@@ -119,27 +122,28 @@ def repair_future_clocks(
         first = take_numbers(session, "sync", repaired)
         for table, changes in fixes:
             for change in changes:
-                change["b_seq"] = first
+                change["b_server_seq"] = first
                 first += 1
+            names = [c.name for c in _clock_columns(table)[1:]] + ["server_seq"]
             session.execute(
                 update(table)
                 .where(table.c.id == bindparam("b_id"))
-                .values(
-                    hlc=bindparam("b_hlc"),
-                    field_clocks=bindparam("b_clocks"),
-                    server_seq=bindparam("b_seq"),
-                ),
+                .values({name: bindparam(f"b_{name}") for name in names}),
                 changes,
             )
             log.warning("clocks beyond the bound repaired: %s rows of %s", len(changes), table.name)
     return repaired
 
 
-def _repaired(
-    hlc: str, field_clocks: str | None, limit: int, now_ms: int
-) -> tuple[str, str] | None:
-    """(hlc, field_clocks) with every stamp beyond `limit` brought back to `now_ms`, or None
-    when none is beyond. Unreadable stamps are left alone: they sort before every stamp."""
+def _clock_columns(table: Any) -> list[Any]:
+    """id, then every column holding stamps."""
+    names = [n for n in _STAMP_COLUMNS if n in table.c] + ["field_clocks"]
+    return [table.c.id, *(table.c[n] for n in names)]
+
+
+def _repaired(row: Any, limit: int, now_ms: int) -> dict[str, Any] | None:
+    """The row's stamp columns with every stamp beyond `limit` brought back to `now_ms`, or
+    None when none is beyond. Unreadable stamps are left alone: they sort before every stamp."""
 
     def rein(text: str) -> str:
         try:
@@ -148,19 +152,24 @@ def _repaired(
             return text
         return str(Stamp(now_ms, 0, stamp.node)) if stamp.millis > limit else text
 
-    clocks: dict[str, Any] = {}
-    if field_clocks:
+    values = {n: row[n] for n in _STAMP_COLUMNS if n in row}
+    fixed = {n: rein(v) if v else v for n, v in values.items()}
+    changed = fixed != values
+    clocks: Any = {}
+    if row["field_clocks"]:
         try:
-            clocks = orjson.loads(field_clocks)
+            clocks = orjson.loads(row["field_clocks"])
         except orjson.JSONDecodeError:
             clocks = {}
-    changed = False
+    clocks_changed = False
     for entry in clocks.values() if isinstance(clocks, dict) else ():
         if isinstance(entry, list) and entry and isinstance(entry[0], str):
-            fixed = rein(entry[0])
-            if fixed != entry[0]:
-                entry[0], changed = fixed, True
-    new_hlc = rein(hlc) if hlc else hlc
-    if new_hlc == hlc and not changed:
+            stamp = rein(entry[0])
+            if stamp != entry[0]:
+                entry[0], clocks_changed = stamp, True
+    if not (changed or clocks_changed):
         return None
-    return new_hlc, orjson.dumps(clocks).decode() if changed else (field_clocks or "{}")
+    fixed["field_clocks"] = (
+        orjson.dumps(clocks).decode() if clocks_changed else (row["field_clocks"] or "{}")
+    )
+    return fixed

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.domain.enums import Role
 from app.ids import uuid7
 from app.persistence.database import make_engine, make_session_factory
-from app.persistence.models import Lead, User
+from app.persistence.models import Lead, SyncConflict, User
 from app.services.intake import register_lead
 from server.bootstrap import repair_future_clocks
 from server.push import Operation, apply_push
@@ -185,6 +185,9 @@ def test_repair_brings_far_future_stamps_back_and_a_later_edit_wins(server) -> N
         assert lead.hlc == str(Stamp(NOW_MS, 0, "evil"))
         assert lead.server_seq > (seq_before or 0)  # every workstation pulls it again
     assert _city_clock(sessions, lead_id) == str(Stamp(NOW_MS, 0, "evil"))
+    with sessions() as session:  # the conflict's sides too (the screens show them as times)
+        conflict = session.scalars(select(SyncConflict)).one()
+        assert conflict.winner_hlc == conflict.hlc == str(Stamp(NOW_MS, 0, "evil"))
     answers = _push(sessions, scope, _op(lead_id, str(Stamp(NOW_MS + 1, 0, "ws")), city="Brest"))
     assert answers[0]["status"] != "rejected"
     with sessions() as session:
