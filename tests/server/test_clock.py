@@ -18,15 +18,18 @@ from app.ids import uuid7
 from app.persistence.database import make_engine, make_session_factory
 from app.persistence.models import Lead, SyncConflict, User
 from app.services.intake import register_lead
+from app.workspace import create_workspace
 from server.bootstrap import repair_future_clocks
 from server.push import Operation, apply_push
 from server.scope import UserScope
 from sync.hlc import CLOCK_AHEAD, HybridClock, Stamp, later, newest, stamp_key
+from sync.tracking import HLC_KEY, OFFSET_KEY, read_state, workstation_clock, write_state
 from tests.e2e.harness import lead_submission, seed_server
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 NOW_MS = int(NOW.timestamp() * 1000)
 DAY_MS = 86_400_000
+POISON_STAMP = f"{'9' * 14}-000000-ws"
 
 stamps = st.builds(
     Stamp,
@@ -193,3 +196,17 @@ def test_repair_brings_far_future_stamps_back_and_a_later_edit_wins(server) -> N
     with sessions() as session:
         assert session.get(Lead, lead_id).city == "Brest"
     assert repair_future_clocks(engine, NOW) == 0  # nothing left beyond the bound
+
+
+def test_a_workstation_brings_back_a_poisoned_saved_clock_at_start(tmp_path: Path) -> None:
+    workspace = create_workspace(tmp_path / "w.sqlite", reference_data=False)
+    try:
+        with workspace.sessions.begin() as session:
+            write_state(session, HLC_KEY, POISON_STAMP)
+            write_state(session, OFFSET_KEY, "0")  # it had learnt the server's time
+        clock = workstation_clock(workspace.sessions, lambda: NOW)
+        assert Stamp.parse(clock.now()).millis <= NOW_MS + 5 * 60_000
+        with workspace.sessions() as session:  # saved so
+            assert Stamp.parse(read_state(session, HLC_KEY) or "").millis <= NOW_MS + 5 * 60_000
+    finally:
+        workspace.close()
