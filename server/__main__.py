@@ -10,7 +10,7 @@ from pathlib import Path
 import uvicorn
 
 from app.persistence.database import make_engine
-from server.bootstrap import stamp_unsequenced
+from server.bootstrap import repair_future_clocks, stamp_unsequenced
 from server.config import ServerConfig
 from server.persistence.database import migrate
 
@@ -34,6 +34,8 @@ def main() -> None:
     migrate(engine)
     # Rows a bulk load or an earlier version left unnumbered would never reach a workstation.
     stamp_unsequenced(engine)
+    # Stamps far in the future (let in by an earlier version) would make later edits lose.
+    repair_future_clocks(engine, max_ahead=config.clock_max_ahead)
     engine.dispose()
     uvicorn.run(
         "server.app:create_app",

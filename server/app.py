@@ -395,7 +395,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         ]
 
         def work(session: Session) -> list[dict[str, Any]]:
-            answers, changed = apply_push(session, user[0], operations, utc_now(), policy)
+            answers, changed = apply_push(
+                session, user[0], operations, utc_now(), policy, config.clock_max_ahead
+            )
             stamp_changes(session, changed)
             return answers
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from app.billing.dunning import DunningPolicy
 from app.dispatch.matching import DispatchPolicy
+from sync.hlc import MAX_AHEAD
 
 DEFAULT_DATABASE = Path("var/server/server.sqlite")
 # The dispatch rules a deployment may change (docs/domain-rules.md defaults otherwise).
@@ -29,6 +31,10 @@ class ServerConfig:
     # The periodic sweep: suspensions for unpaid invoices (and resumptions), released leads
     # left unplaced. Each worker runs it; every step it takes is idempotent.
     sweep_seconds: float = 600.0
+    # How far ahead of the server's time a pushed HLC stamp may be (sync.hlc.MAX_AHEAD says
+    # why five minutes); further, the operation is refused and the workstation stamps it
+    # again. Workstations use MAX_AHEAD for the clocks they observe: keep this at most that.
+    clock_max_ahead: timedelta = MAX_AHEAD
 
     @classmethod
     def from_environment(cls) -> ServerConfig:
@@ -49,4 +55,11 @@ class ServerConfig:
                 prenotice_days=int(os.environ.get("CRM_SEPA_PRENOTICE_DAYS", "14")),
             ),
             sweep_seconds=float(os.environ.get("CRM_SERVER_SWEEP_SECONDS", "600")),
+            clock_max_ahead=timedelta(
+                seconds=float(
+                    os.environ.get(
+                        "CRM_SERVER_CLOCK_MAX_AHEAD_SECONDS", str(MAX_AHEAD.total_seconds())
+                    )
+                )
+            ),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -26,7 +26,7 @@ from server.collection import refusal as collection_refusal
 from server.contracts import refusal as contract_refusal
 from server.persistence.models import AppliedOperation
 from server.scope import UserScope
-from sync.hlc import Stamp
+from sync.hlc import CLOCK_AHEAD, MAX_AHEAD, MAX_STAMP_LENGTH, Stamp, later, newest
 from sync.schema import BY_NAME, SyncedTable, decode, encode, field_clock, set_field_clock
 
 
@@ -45,14 +45,23 @@ class Refused(Exception):
     pass
 
 
+class ClockAhead(Refused):
+    """The operation's stamp is too far ahead of the server's time: the workstation may
+    stamp it again and push it anew (its answer carries `code`: CLOCK_AHEAD)."""
+
+
 def apply_push(
     session: Session,
     scope: UserScope,
     operations: list[Operation],
     now: datetime,
     dispatch: DispatchPolicy | None = None,
+    max_ahead: timedelta = MAX_AHEAD,
 ) -> tuple[list[dict[str, Any]], list[Any]]:
-    """Apply operations in order; returns (answers, changed rows). The caller commits."""
+    """Apply operations in order; returns (answers, changed rows). The caller commits.
+
+    `max_ahead`: how far ahead of `now` a pushed stamp may be (ServerConfig.clock_max_ahead).
+    """
     policy = dispatch or DispatchPolicy()
     answers: list[dict[str, Any]] = []
     changed: list[Any] = []
@@ -72,7 +81,10 @@ def apply_push(
             answers.append(orjson.loads(known[op.op_id]))
             continue
         try:
+            _check_stamp(op, now, max_ahead)
             answer = _apply(session, scope, op, now, changed, touched_leads, policy)
+        except ClockAhead as exc:
+            answer = {"status": "rejected", "message": str(exc), "code": CLOCK_AHEAD}
         except Refused as exc:
             answer = {"status": "rejected", "message": str(exc)}
         answer["op"] = str(op.op_id)
@@ -113,11 +125,33 @@ def _load_rows(session: Session, operations: list[Operation]) -> list[Any]:
     return loaded
 
 
-def _check_stamp(op: Operation) -> None:
+def _check_stamp(op: Operation, now: datetime, max_ahead: timedelta) -> None:
+    """A well-formed stamp, not beyond the server's time plus the bound: a stamp far in the
+    future would win every later edit and drag every workstation's clock that pulls it."""
     try:
-        Stamp.parse(op.hlc)
+        stamp = Stamp.parse(op.hlc)
     except ValueError:
         raise Refused("horodatage de synchronisation invalide") from None
+    ahead_ms = stamp.millis - int(now.timestamp() * 1000)  # ints: millis may be enormous
+    if ahead_ms > max_ahead.total_seconds() * 1000:
+        raise ClockAhead(
+            "horloge du poste en avance sur le serveur "
+            f"({_duration(ahead_ms // 1000)}, au-delà de "
+            f"{_duration(int(max_ahead.total_seconds()))}) : "
+            "la modification sera horodatée à nouveau et renvoyée"
+        )
+    if len(op.hlc) > MAX_STAMP_LENGTH:
+        raise Refused("horodatage de synchronisation invalide")
+
+
+def _duration(seconds: int) -> str:
+    if seconds >= 86400 * 2:
+        return f"{seconds // 86400} jours"
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
 
 
 def _apply(
@@ -132,7 +166,6 @@ def _apply(
     spec = BY_NAME.get(op.table)
     if spec is None:
         raise Refused(f"table inconnue : {op.table}")
-    _check_stamp(op)
     values = {
         name: decode(spec.name, name, value)
         for name, value in op.fields.items()
@@ -225,12 +258,12 @@ def _merge(
         for name, side in pushed.items():
             stored = _Side(getattr(row, name), *field_clock(clocks, name, row.hlc))
             differs = encode(stored.value) != encode(side.value) and name != "updated_at"
-            if side.hlc > stored.hlc:
+            if later(side.hlc, stored.hlc):
                 if differs and op.base.get(name, "") != stored.hlc:
                     conflicts.append(_conflict(spec, row, name, side, stored, now))
                 setattr(row, name, side.value)
                 set_field_clock(clocks, name, side.hlc, user_id)
-            elif side.hlc < stored.hlc and differs:
+            elif later(stored.hlc, side.hlc) and differs:
                 conflicts.append(_conflict(spec, row, name, stored, side, now))
         row.field_clocks = orjson.dumps(clocks).decode()
     session.add_all(conflicts)
@@ -260,7 +293,7 @@ def _conflict(
         kind=kind,
         detected_at=now,
         resolved=False,
-        hlc=max(winner.hlc, loser.hlc),
+        hlc=newest((winner.hlc, loser.hlc)),
         field_clocks="{}",
         created_at=now,
         updated_at=now,

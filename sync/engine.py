@@ -211,7 +211,8 @@ class SyncEngine:
         """Push everything waiting, then pull until caught up. Raises on network errors."""
         async with self._lock:
             self._set(state=SyncState.SYNCING, message="")
-            await self.api.hello()
+            hello = await self.api.hello()
+            await self._learn_server_time(hello)
             await self._push_all()
             await self._pull_all()
             waiting, refused = await asyncio.to_thread(self.store.counts)
@@ -234,12 +235,31 @@ class SyncEngine:
                 "Cet espace de travail appartient à un autre compte : ses modifications ne "
                 "sont pas envoyées sous votre connexion."
             )
+        stalled = 0
         while True:
             batch = await asyncio.to_thread(self.store.pending_batch, PUSH_BATCH, self.api.user_id)
             if not batch:
                 return
             results = await self.api.push([p.payload for p in batch])
-            await asyncio.to_thread(self.store.acknowledge, results)
+            restamped = await asyncio.to_thread(self.store.acknowledge, results)
+            # Edits refused for their clock are stamped again and pushed once more; a batch of
+            # nothing else, twice, waits for the next sync (and its server time).
+            stalled = stalled + 1 if restamped == len(batch) else 0
+            if stalled > 1:
+                return
+
+    async def _learn_server_time(self, hello: dict[str, Any]) -> None:
+        """Hold this workstation's clock back to the server's (a fast wall clock would
+        otherwise stamp edits the server refuses)."""
+        try:
+            server_time = datetime.fromisoformat(hello["server_time"])
+        except (KeyError, TypeError, ValueError):
+            log.warning("server time missing from hello: clock not checked")
+            return
+        if server_time.tzinfo is None:
+            log.warning("server time without zone: clock not checked")
+            return
+        await asyncio.to_thread(self.store.learn_server_time, server_time)
 
     async def _pull_all(self) -> None:
         cursor = await asyncio.to_thread(self.store.cursor)

@@ -7,15 +7,18 @@ in a later page. Local edits keep foreign-key checks on.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, delete, event, func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.ids import uuid7
 from app.persistence.database import make_engine
 from app.persistence.models import (
     CallAttempt,
@@ -29,8 +32,11 @@ from app.persistence.models import (
 )
 from app.services.derived import recompute_leads
 from app.workspace import OWNER_KEY
-from sync.hlc import HybridClock
+from sync.hlc import CLOCK_AHEAD, HybridClock
 from sync.schema import BY_NAME, decode
+from sync.tracking import HLC_KEY, OFFSET_KEY
+
+log = logging.getLogger(__name__)
 
 CURSOR_KEY = "cursor"
 _LEAD_CHILDREN = (JourneyEvent, Callback, LeadStatusChange)
@@ -83,19 +89,75 @@ class LocalStore:
             for r in rows
         ]
 
-    def acknowledge(self, results: list[dict[str, Any]]) -> None:
-        """Drop what the server applied; keep what it refused, with the reason."""
+    def acknowledge(self, results: list[dict[str, Any]]) -> int:
+        """Drop what the server applied; keep what it refused, with the reason.
+
+        An edit refused for its clock (stamped too far ahead of the server's time) is not
+        lost: it is stamped again by this clock, held back to the server's time by now, and
+        stays waiting under a new op id (the server remembers the refused one's answer).
+        Returns how many were stamped again.
+        """
         done = [uuid.UUID(r["op"]) for r in results if r["status"] != "rejected"]
+        restamped = 0
         with self.engine.begin() as connection:
             if done:
                 connection.execute(delete(OutboxEntry).where(OutboxEntry.op_id.in_(done)))
             for r in results:
-                if r["status"] == "rejected":
+                if r["status"] == "rejected" and r.get("code") == CLOCK_AHEAD:
+                    restamped += self._restamp(connection, uuid.UUID(r["op"]))
+                elif r["status"] == "rejected":
                     connection.execute(
                         update(OutboxEntry)
                         .where(OutboxEntry.op_id == uuid.UUID(r["op"]))
                         .values(rejected_reason=r.get("message") or "refusé")
                     )
+            if restamped:
+                _save_state(connection, HLC_KEY, self.hlc.last)
+        return restamped
+
+    def _restamp(self, connection: Any, op_id: uuid.UUID) -> int:
+        """A new stamp and op id for a waiting edit, and for the clocks its row keeps (so a
+        later edit's base is the stamp the server will hold)."""
+        entry = connection.execute(select(OutboxEntry).where(OutboxEntry.op_id == op_id)).first()
+        if entry is None:
+            return 0
+        stamp = self.hlc.now()
+        log.warning("edit %s refused for its clock (%s): stamped again %s", op_id, entry.hlc, stamp)
+        connection.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.seq == entry.seq)
+            .values(op_id=uuid7(), hlc=stamp, rejected_reason=None)
+        )
+        spec = BY_NAME.get(entry.table_name)
+        if spec is None:
+            return 1
+        table = spec.table
+        row = connection.execute(
+            select(table.c.hlc, table.c.field_clocks).where(table.c.id == entry.row_id)
+        ).first()
+        if row is None:
+            return 1
+        if entry.kind == "insert" and row.hlc == entry.hlc:
+            connection.execute(update(table).where(table.c.id == entry.row_id).values(hlc=stamp))
+        clocks = orjson.loads(row.field_clocks or "{}")
+        kept = {n: c for n, c in clocks.items() if n in orjson.loads(entry.fields)}
+        if any(c[0] == entry.hlc for c in kept.values()):
+            for name, clock in kept.items():
+                if clock[0] == entry.hlc:
+                    clocks[name] = [stamp, clock[1]]
+            connection.execute(
+                update(table)
+                .where(table.c.id == entry.row_id)
+                .values(field_clocks=orjson.dumps(clocks).decode())
+            )
+        return 1
+
+    def learn_server_time(self, server_time: datetime) -> None:
+        """The server's time (from /hello): this clock's bounds follow it (kept for offline
+        work after a restart)."""
+        self.hlc.follow(int(server_time.timestamp() * 1000))
+        with self.engine.begin() as connection:
+            _save_state(connection, OFFSET_KEY, str(self.hlc.offset_millis))
 
     def open_conflicts(self) -> int:
         with self.engine.connect() as connection:
@@ -143,7 +205,7 @@ class LocalStore:
                 for row in t["rows"]
             ]
             pending = _pending_fields(connection, page_ids)
-            newest = ""
+            stamps: list[str] = []
             for block in page["tables"]:
                 spec = BY_NAME.get(block["name"])
                 if spec is None:
@@ -155,9 +217,8 @@ class LocalStore:
                     for raw in block["rows"]
                 ]
                 for row in rows:
-                    newest = max(newest, row["hlc"])
-                    for entry in orjson.loads(row["field_clocks"]).values():
-                        newest = max(newest, entry[0])
+                    stamps.append(row["hlc"])
+                    stamps.extend(entry[0] for entry in orjson.loads(row["field_clocks"]).values())
                 clean = [r for r in rows if (spec.name, r["id"]) not in pending]
                 _upsert(connection, spec, columns, clean)
                 for row in rows:
@@ -174,14 +235,19 @@ class LocalStore:
             _remove(connection, page.get("removes", []))
             if leads_to_recompute:
                 recompute_leads(connection, leads_to_recompute)
-            self.hlc.observe(newest)
-            for key, value in ((CURSOR_KEY, str(page["cursor"])), ("hlc", self.hlc.last)):
-                connection.execute(
-                    sqlite_insert(SyncState)
-                    .values(key=key, value=value)
-                    .on_conflict_do_update(index_elements=["key"], set_={"value": value})
-                )
+            # Stamps beyond this clock's bound are not taken in (one bad row must not drag it).
+            self.hlc.observe(*stamps)
+            _save_state(connection, CURSOR_KEY, str(page["cursor"]))
+            _save_state(connection, HLC_KEY, self.hlc.last)
         return written
+
+
+def _save_state(connection: Any, key: str, value: str) -> None:
+    connection.execute(
+        sqlite_insert(SyncState)
+        .values(key=key, value=value)
+        .on_conflict_do_update(index_elements=["key"], set_={"value": value})
+    )
 
 
 def _pending_fields(connection: Any, row_ids: list[uuid.UUID]) -> dict[tuple[str, Any], dict]:

@@ -22,6 +22,9 @@ from sync.schema import BOOKKEEPING, BY_MODEL, encode, field_clock, set_field_cl
 
 NODE_KEY = "node"
 HLC_KEY = "hlc"
+# The server's time minus the wall clock's at the last sync (ms): kept so that the clock
+# keeps its bounds offline, after a restart (sync.hlc's docstring).
+OFFSET_KEY = "server_offset_ms"
 
 
 def read_state(session: Session, key: str) -> str | None:
@@ -33,14 +36,24 @@ def write_state(session: Session, key: str, value: str) -> None:
 
 
 def workstation_clock(sessions: sessionmaker[Session], clock: Clock = utc_now) -> HybridClock:
-    """The workstation's HLC, with a node id made once and kept in the workspace."""
+    """The workstation's HLC, with a node id made once and kept in the workspace.
+
+    A saved clock beyond the server's time plus the bound (it adopted a far-future stamp
+    before clocks were bounded, or the wall clock was set back) is brought back to that and
+    saved so (sync.hlc's docstring says why later local edits still win).
+    """
     with sessions.begin() as session:
         node = read_state(session, NODE_KEY)
         if node is None:
             node = uuid.uuid4().hex[:12]
             write_state(session, NODE_KEY, node)
         last = read_state(session, HLC_KEY) or ""
-    return HybridClock(node, lambda: int(clock().timestamp() * 1000), last)
+        saved = read_state(session, OFFSET_KEY)
+        offset = int(saved) if saved and saved.lstrip("-").isdigit() else None
+        hlc = HybridClock(node, lambda: int(clock().timestamp() * 1000), last, offset_millis=offset)
+        if last and hlc.last != last:
+            write_state(session, HLC_KEY, hlc.last)
+    return hlc
 
 
 class ChangeTracker:
