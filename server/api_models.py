@@ -122,6 +122,8 @@ class PushResult(BaseModel):
     op: str | None
     status: Literal["applied", "conflict", "rejected"]
     message: str | None = None
+    # A machine-readable reason where the workstation acts on it (sync.hlc.CLOCK_AHEAD).
+    code: str | None = None
 
 
 class PushOut(BaseModel):
