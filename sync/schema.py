@@ -106,7 +106,6 @@ _LEAD_EDITABLE = frozenset(
         "close_reason",
         "close_comment",
         "closed_at",
-        "deleted",
     }
 )
 
