@@ -32,6 +32,7 @@ from app.persistence.models import (
     Opposition,
     Payment,
     Provider,
+    ProviderActivity,
     User,
 )
 from app.services.intake import register_lead
@@ -507,7 +508,7 @@ def test_an_expert_cannot_write_as_another(live_server: LiveServer) -> None:
         )
 
 
-def test_a_call_is_completed_by_its_caller_only(live_server: LiveServer) -> None:
+def test_a_call_and_an_activity_stay_their_authors(live_server: LiveServer) -> None:
     lead_id = _lead(live_server)
     theirs = _attempt(live_server, lead_id, "expert2")
     mine = _attempt(live_server, lead_id, "expert1")
@@ -519,6 +520,29 @@ def test_a_call_is_completed_by_its_caller_only(live_server: LiveServer) -> None
         op("call_attempts", mine, outcome),
     )
     _refused_with_reasons(answer, ["rejected", "rejected", "applied"])
+    with live_server.sessions.begin() as session:
+        activity = ProviderActivity(
+            provider_id=_provider(session).id,
+            user_id=_user(live_server, "sales1"),
+            kind="call",
+            due_at=utc_now() + timedelta(days=1),
+        )
+        session.add(activity)
+        session.flush()
+        activity_id = activity.id
+    manager = str(_user(live_server, "manager1"))
+    done = {"done": True, "done_at": utc_now().isoformat()}
+    rep = live_server.push(
+        "sales1",
+        op("provider_activities", activity_id, {"user_id": manager}),
+        op("provider_activities", activity_id, {**done, "user_id": manager}),
+        op("provider_activities", activity_id, done),
+    )
+    _refused_with_reasons(rep, ["rejected", "rejected", "applied"])
+    with live_server.sessions() as session:
+        stored = session.get(ProviderActivity, activity_id)
+        assert stored is not None and stored.done
+        assert stored.user_id == _user(live_server, "sales1")
 
 
 def test_a_dispute_is_decided_by_the_signed_in_rep(live_server: LiveServer) -> None:
