@@ -148,9 +148,11 @@ def _apply(
             return {"status": "applied"}  # the same record, born once
         allowed = set(spec.content_columns) - spec.derived - spec.local_only
         values = {k: v for k, v in values.items() if k in allowed}
-        refused = insert_refusal(scope, spec.name, values, session) or contract_refusal(
-            session, spec.name, None, values, True, policy
-        ) or collection_refusal(session, spec.name, values, True)
+        refused = (
+            insert_refusal(scope, spec.name, values, session)
+            or contract_refusal(session, spec.name, None, values, True, policy)
+            or collection_refusal(session, spec.name, values, True)
+        )
         if refused:
             raise Refused(refused)
         row = spec.model(id=op.row_id, hlc=op.hlc, field_clocks="{}", **values)
@@ -165,9 +167,11 @@ def _apply(
     forbidden = set(values) - spec.client_fields
     if forbidden:
         raise Refused("champs non modifiables : " + ", ".join(sorted(forbidden)))
-    refused = edit_refusal(scope, spec.name, row, values, session) or contract_refusal(
-        session, spec.name, row, values, False, policy
-    ) or collection_refusal(session, spec.name, values, False)
+    refused = (
+        edit_refusal(scope, spec.name, row, values, session)
+        or contract_refusal(session, spec.name, row, values, False, policy)
+        or collection_refusal(session, spec.name, values, False)
+    )
     if refused:
         raise Refused(refused)
     conflicts = _merge(session, spec, row, op, values, scope.user_id, now)

@@ -95,7 +95,6 @@ EDIT_AUTHORS: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 _MANAGERS = (Role.MANAGER, Role.ADMIN)
-_OUTCOME_FIELDS = frozenset({"updated_at", "disposition", "duration_seconds", "notes"})
 _FINISHING_FIELDS = frozenset({"updated_at", "status", "completed_at"})
 _FINISHED = frozenset({CallbackStatus.DONE, CallbackStatus.CANCELLED})
 _NOT_YOURS = "Hors de votre périmètre : {}."

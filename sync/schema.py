@@ -131,7 +131,7 @@ TABLES: tuple[SyncedTable, ...] = (
     ),
     SyncedTable("journey_events", JourneyEvent, append_only=True),
     # Inserted when the call starts (it counts at once), then completed once with its outcome
-    # by its caller only (server.scope): never two writers, so no conflict either.
+    # by its caller only (server.rights): never two writers, so no conflict either.
     SyncedTable(
         "call_attempts",
         CallAttempt,
