@@ -25,6 +25,7 @@ from app.services.derived import recompute_leads
 from server.collection import refusal as collection_refusal
 from server.contracts import refusal as contract_refusal
 from server.persistence.models import AppliedOperation
+from server.rights import edit_refusal, insert_refusal
 from server.scope import UserScope
 from sync.hlc import CLOCK_AHEAD, MAX_AHEAD, MAX_STAMP_LENGTH, Stamp, later, newest
 from sync.schema import BY_NAME, SyncedTable, decode, encode, field_clock, set_field_clock
@@ -180,11 +181,11 @@ def _apply(
             return {"status": "applied"}  # the same record, born once
         allowed = set(spec.content_columns) - spec.derived - spec.local_only
         values = {k: v for k, v in values.items() if k in allowed}
-        if not scope.may_insert(spec.name, values, session):
-            raise Refused("hors de votre périmètre")
-        refused = contract_refusal(
-            session, spec.name, None, values, True, policy
-        ) or collection_refusal(session, spec.name, values, True)
+        refused = (
+            insert_refusal(scope, spec.name, values, session)
+            or contract_refusal(session, spec.name, None, values, True, policy)
+            or collection_refusal(session, spec.name, values, True)
+        )
         if refused:
             raise Refused(refused)
         row = spec.model(id=op.row_id, hlc=op.hlc, field_clocks="{}", **values)
@@ -199,11 +200,11 @@ def _apply(
     forbidden = set(values) - spec.client_fields
     if forbidden:
         raise Refused("champs non modifiables : " + ", ".join(sorted(forbidden)))
-    if not scope.may_edit(spec.name, row, session):
-        raise Refused("hors de votre périmètre")
-    refused = contract_refusal(
-        session, spec.name, row, values, False, policy
-    ) or collection_refusal(session, spec.name, values, False)
+    refused = (
+        edit_refusal(scope, spec.name, row, values, session)
+        or contract_refusal(session, spec.name, row, values, False, policy)
+        or collection_refusal(session, spec.name, values, False)
+    )
     if refused:
         raise Refused(refused)
     conflicts = _merge(session, spec, row, op, values, scope.user_id, now)

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.enums import OPEN_STATUSES, Disposition, Role
-from app.persistence.models import ContractVersion, Lead, Provider
+from app.domain.enums import OPEN_STATUSES, Role
+from app.persistence.models import Lead
 
 _EVERYONE = frozenset({"users", "sectors", "categories", "sites"})
 _LEAD_CHILDREN = frozenset({"journey_events", "callbacks", "lead_status_changes"})
@@ -65,7 +65,7 @@ _SALES_READ = (
     }
     | _COLLECTION_TABLES
 )
-# Tables a role may write to through a push (fields are checked in sync.schema).
+# Tables a role may write to through a push (fields: sync.schema; rows: server.rights).
 _WRITABLE = {
     Role.EXPERT: frozenset(
         {
@@ -95,32 +95,6 @@ class UserScope:
 
     def may_write(self, table: str) -> bool:
         return self.sees_all or table in _WRITABLE.get(self.role, frozenset())
-
-    def may_insert(self, table: str, values: dict[str, Any], session: Session) -> bool:
-        if not self.may_write(table):
-            return False
-        if table == "saved_searches" and not self.sees_all:
-            return bool(values.get("owner_id") == self.user_id)
-        lead_id = values.get("lead_id")
-        if lead_id is not None and session.get(Lead, lead_id) is None:
-            return False
-        provider_id = values.get("provider_id")
-        if provider_id is not None and session.get(Provider, provider_id) is None:
-            return False
-        version_id = values.get("version_id")
-        return not (version_id is not None and session.get(ContractVersion, version_id) is None)
-
-    def may_edit(self, table: str, row: Any, session: Session) -> bool:
-        if not self.may_write(table):
-            return False
-        if table == "sync_conflicts" and not self.sees_all:
-            return self.user_id in (row.winner_user_id, row.loser_user_id)
-        if table == "saved_searches" and not self.sees_all:
-            return bool(row.owner_id == self.user_id)
-        if table == "call_attempts":
-            # A call is completed once, with its outcome, by the person who made it.
-            return bool(row.caller_id == self.user_id and row.disposition == Disposition.PENDING)
-        return True
 
     def visible(
         self, session: Session, table: str, rows: list[dict[str, Any]]

@@ -106,7 +106,6 @@ _LEAD_EDITABLE = frozenset(
         "close_reason",
         "close_comment",
         "closed_at",
-        "deleted",
     }
 )
 
@@ -132,7 +131,7 @@ TABLES: tuple[SyncedTable, ...] = (
     ),
     SyncedTable("journey_events", JourneyEvent, append_only=True),
     # Inserted when the call starts (it counts at once), then completed once with its outcome
-    # by its caller only (server.scope): never two writers, so no conflict either.
+    # by its caller only (server.rights): never two writers, so no conflict either.
     SyncedTable(
         "call_attempts",
         CallAttempt,

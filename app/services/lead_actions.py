@@ -26,6 +26,7 @@ from app.domain.enums import (
     LeadStatus,
 )
 from app.domain.errors import ActionRefused, FieldErrors
+from app.domain.lead_lifecycle import LeadFacts, check_transition
 from app.domain.money import InvalidAmount, parse_euros
 from app.domain.postcodes import (
     InvalidPostcode,
@@ -134,6 +135,13 @@ class LeadActions:
     ) -> None:
         if lead.status == status:
             return
+        # The same table the server applies to a pushed status change.
+        check_transition(
+            self._user.role,
+            LeadStatus(lead.status),
+            status,
+            LeadFacts(lead.qualified_at is not None, lead.contact_verified, lead.close_reason),
+        )
         session.add(
             LeadStatusChange(
                 lead_id=lead.id,

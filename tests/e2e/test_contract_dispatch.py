@@ -76,8 +76,14 @@ def test_a_contract_is_activated_by_the_server_and_released_leads_arrive_within_
     expert.sync()
     with expert.sessions() as session:
         leads = list(session.scalars(select(Lead.id).order_by(Lead.number).limit(5)))
-    for lead_id in leads:
-        expert.edit(Lead, lead_id, status=LeadStatus.RELEASED)
+    for lead_id in leads:  # re-qualified with confirmed details, as the app releases
+        expert.edit(
+            Lead,
+            lead_id,
+            qualified_at=expert.wall(),
+            contact_verified=True,
+            status=LeadStatus.RELEASED,
+        )
     expert.sync()
 
     assert server_count(server.database_url, LeadSale, provider_id=provider_id) == 3
