@@ -251,7 +251,7 @@ def _bounded(value: date) -> date:
     return value
 
 
-def _column_type(spec: SyncedTable, column: Column[Any]) -> Any:
+def _column_type(spec: SyncedTable, column: Column[Any], nullable: bool) -> Any:
     key = (spec.name, column.name)
     kind = column.type
     checks: list[Any] = []
@@ -286,7 +286,7 @@ def _column_type(spec: SyncedTable, column: Column[Any]) -> Any:
     if check is not None:
         checks.append(AfterValidator(check))
     typed = Annotated[base, *checks] if checks else base
-    return typed | None if column.nullable else typed
+    return typed | None if nullable else typed
 
 
 def _required(spec: SyncedTable, column: Column[Any]) -> bool:
@@ -297,6 +297,10 @@ def _required(spec: SyncedTable, column: Column[Any]) -> bool:
         and column.server_default is None
         and column.name not in spec.derived
     )
+
+
+def _defaulted(column: Column[Any]) -> bool:
+    return column.default is not None or column.server_default is not None
 
 
 def _pushed_columns(spec: SyncedTable) -> list[Column[Any]]:
@@ -314,7 +318,9 @@ def row_schema(table: str, inserting: bool) -> type[BaseModel]:
     spec = BY_NAME[table]
     definitions: dict[str, Any] = {}
     for column in _pushed_columns(spec):
-        typed = _column_type(spec, column)
+        # A workstation records an insert before the ORM fills the defaults in: None there
+        # stands for the column's default (dropped by check_row, filled in by the database).
+        typed = _column_type(spec, column, column.nullable or (inserting and _defaulted(column)))
         if inserting and _required(spec, column):
             definitions[f"c_{column.name}"] = (typed, Field(alias=column.name))
         else:
@@ -333,7 +339,15 @@ def check_row(table: str, fields: dict[str, Any], inserting: bool) -> dict[str, 
         row = model.model_validate(fields)
     except ValidationError as exc:
         raise InvalidRow(describe(exc)) from None
-    return {name[2:]: getattr(row, name) for name in row.model_fields_set}
+    values = {name[2:]: getattr(row, name) for name in row.model_fields_set}
+    if inserting:
+        columns = BY_NAME[table].table.columns
+        values = {
+            name: value
+            for name, value in values.items()
+            if value is not None or columns[name].nullable
+        }
+    return values
 
 
 # -- French reasons -----------------------------------------------------------------------------
