@@ -124,7 +124,7 @@ CALL_VALUES = [
     pytest.param("disposition", "answered_by_robot", id="unknown-disposition"),
     pytest.param("phone_e164", "0612", id="bad-phone"),
     pytest.param("started_at", "hier", id="unreadable-start"),
-    pytest.param("by_consent", None, id="null-in-a-required-boolean"),
+    pytest.param("by_consent", "true", id="text-in-a-boolean"),
 ]
 
 
