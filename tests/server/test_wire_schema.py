@@ -178,3 +178,27 @@ def test_an_unforeseen_database_error_refuses_its_operation_alone(
             select(ContractVersion.number).where(ContractVersion.contract_id == contract_id)
         ).all()
     assert sorted(stored) == [1, 2]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=5,
+)
+
+
+@given(
+    st.sampled_from([t.name for t in TABLES]).flatmap(
+        lambda table: st.tuples(
+            st.just(table),
+            st.dictionaries(st.sampled_from(BY_NAME[table].content_columns), _JSON, max_size=4),
+            st.booleans(),
+        )
+    )
+)
+def test_any_json_row_is_decoded_or_refused_with_a_reason(case: tuple[str, dict, bool]) -> None:
+    table, fields, inserting = case
+    try:
+        check_row(table, fields, inserting)
+    except InvalidRow as exc:
+        assert str(exc).startswith("Valeurs refusées")
