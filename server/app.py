@@ -69,13 +69,19 @@ from server.dunning import dunning_requests
 from server.limits import BodySizeLimit, StrictJSONRoute
 from server.persistence.database import server_engines, session_factory
 from server.pull import read_page
-from server.push import Operation, apply_push
+from server.push import Malformed, Operation, apply_push, parse_operation
 from server.scope import UserScope
 from server.sequence import stamp_changes
+from sync.engine import PUSH_BATCH
 from sync.schema import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# The workstation pushes at most PUSH_BATCH operations at a time; more is not a workstation.
+MAX_PUSH_OPERATIONS = PUSH_BATCH
+# Operations applied per write transaction (row locks and the sequence lock held that long).
+PUSH_CHUNK = 50
 
 OUTDATED = (
     "Cette version du poste de travail est trop ancienne pour le serveur : "
@@ -103,6 +109,9 @@ class SignIn(BaseModel):
 
 
 class PushedOperation(BaseModel):
+    """What a workstation sends per operation (documentation only: each operation is parsed
+    alone by server.push.parse_operation, so that a malformed one is refused alone)."""
+
     op: uuid.UUID
     table: str
     id: uuid.UUID
@@ -144,7 +153,8 @@ class DemandSelectionIn(BaseModel):
 
 class Push(BaseModel):
     batch: uuid.UUID
-    ops: list[PushedOperation]
+    # Raw JSON values, shaped like PushedOperation: one bad operation must not fail the batch.
+    ops: list[Any]
 
 
 class JourneyStepIn(BaseModel):
@@ -390,21 +400,33 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         responses=error_responses(401, 413, 422, 426, 429),
     )
     def push(body: Push, user: SignedIn) -> dict[str, Any]:
-        operations = [
-            Operation(o.op, o.table, o.id, o.kind, o.hlc, o.fields, o.base) for o in body.ops
-        ]
+        if len(body.ops) > MAX_PUSH_OPERATIONS:
+            raise HTTPException(
+                413,
+                f"Trop d'opérations dans un envoi ({len(body.ops)}) : "
+                f"au plus {MAX_PUSH_OPERATIONS} par envoi.",
+            )
+        parsed = [parse_operation(raw) for raw in body.ops]
+        operations = [o for o in parsed if isinstance(o, Operation)]
 
-        def work(session: Session) -> list[dict[str, Any]]:
+        def work(session: Session, chunk: list[Operation]) -> list[dict[str, Any]]:
             answers, changed = apply_push(
-                session, user[0], operations, utc_now(), policy, config.clock_max_ahead
+                session, user[0], chunk, utc_now(), policy, config.clock_max_ahead
             )
             stamp_changes(session, changed)
             return answers
 
-        results = write(work)
+        # Each chunk is its own short transaction, so that a long push never holds intake up;
+        # a retried batch gets the stored answers of the chunks already committed.
+        answers: list[dict[str, Any]] = []
+        for start in range(0, len(operations), PUSH_CHUNK):
+            chunk = operations[start : start + PUSH_CHUNK]
+            answers += write(lambda session, c=chunk: work(session, c))
+        by_operation = iter(answers)
+        results = [o.answer() if isinstance(o, Malformed) else next(by_operation) for o in parsed]
         applied = [
             op
-            for op, answer in zip(operations, results, strict=True)
+            for op, answer in zip(operations, answers, strict=True)
             if answer["status"] != "rejected"
         ]
         after_commit(

@@ -9,6 +9,7 @@ with its answer, so a retried push gets the stored answer and is never applied t
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.dispatch.matching import DispatchPolicy
@@ -27,8 +29,15 @@ from server.contracts import refusal as contract_refusal
 from server.persistence.models import AppliedOperation
 from server.rights import edit_refusal, insert_refusal
 from server.scope import UserScope
+from server.validation import unknown_reference
 from sync.hlc import CLOCK_AHEAD, MAX_AHEAD, MAX_STAMP_LENGTH, Stamp, later, newest
-from sync.schema import BY_NAME, SyncedTable, decode, encode, field_clock, set_field_clock
+from sync.schema import BY_NAME, SyncedTable, encode, field_clock, set_field_clock
+from sync.wire_schema import InvalidRow, check_row
+
+log = logging.getLogger(__name__)
+
+# Operation kinds a workstation sends (a delete is an update of `deleted`).
+KINDS = ("insert", "update")
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,60 @@ class Refused(Exception):
 class ClockAhead(Refused):
     """The operation's stamp is too far ahead of the server's time: the workstation may
     stamp it again and push it anew (its answer carries `code`: CLOCK_AHEAD)."""
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A pushed operation that is not one: refused alone, never stored (the same payload
+    pushed again gets the same answer)."""
+
+    op_id: str | None
+    message: str
+
+    def answer(self) -> dict[str, Any]:
+        return {"op": self.op_id, "status": "rejected", "message": self.message}
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def parse_operation(raw: Any) -> Operation | Malformed:
+    """One pushed operation from its raw JSON value, or why it is not one (French)."""
+    if not isinstance(raw, dict):
+        return Malformed(None, "Opération illisible : un objet JSON est attendu.")
+    op_id = _uuid(raw.get("op"))
+    if op_id is None:
+        return Malformed(None, "Opération sans identifiant lisible (« op »).")
+
+    def refused(message: str) -> Malformed:
+        return Malformed(str(op_id), message)
+
+    table, kind, hlc = raw.get("table"), raw.get("kind"), raw.get("hlc")
+    row_id = _uuid(raw.get("id"))
+    fields, base = raw.get("fields"), raw.get("base", {})
+    if not isinstance(table, str) or table not in BY_NAME:
+        return refused(f"Table inconnue : {str(table)[:60]}.")
+    if row_id is None:
+        return refused("Identifiant d'enregistrement illisible (« id »).")
+    if kind not in KINDS:
+        return refused(f"Opération inconnue : {str(kind)[:20]}.")
+    if not isinstance(hlc, str) or not hlc or len(hlc) > MAX_STAMP_LENGTH:
+        return refused("Horodatage de synchronisation illisible (« hlc »).")
+    if not isinstance(fields, dict):
+        return refused("Champs illisibles : un objet JSON est attendu (« fields »).")
+    if base is None:
+        base = {}
+    if not isinstance(base, dict) or not all(
+        isinstance(v, str) and len(v) <= MAX_STAMP_LENGTH for v in base.values()
+    ):
+        return refused("Horodatages de base illisibles (« base »).")
+    return Operation(op_id, table, row_id, kind, hlc, fields, base)
 
 
 def apply_push(
@@ -77,25 +140,26 @@ def apply_push(
     }
     # Held here: the identity map only keeps weak references.
     loaded = _load_rows(session, [o for o in operations if o.op_id not in known])
+    references: set[tuple[str, uuid.UUID]] = set()
     for op in operations:
         if op.op_id in known:
             answers.append(orjson.loads(known[op.op_id]))
             continue
         try:
             _check_stamp(op, now, max_ahead)
-            answer = _apply(session, scope, op, now, changed, touched_leads, policy)
         except ClockAhead as exc:
             answer = {"status": "rejected", "message": str(exc), "code": CLOCK_AHEAD}
         except Refused as exc:
             answer = {"status": "rejected", "message": str(exc)}
-        answer["op"] = str(op.op_id)
-        session.add(
-            AppliedOperation(
-                op_id=op.op_id,
-                user_id=scope.user_id,
-                applied_at=now,
-                result=orjson.dumps(answer).decode(),
+        else:
+            answer = _apply_alone(
+                session, scope, op, now, changed, touched_leads, policy, references
             )
+        answer["op"] = str(op.op_id)
+        result = orjson.dumps(answer).decode()
+        known[op.op_id] = result  # the same op twice in a batch: applied once
+        session.add(
+            AppliedOperation(op_id=op.op_id, user_id=scope.user_id, applied_at=now, result=result)
         )
         answers.append(answer)
     session.flush()
@@ -103,6 +167,40 @@ def apply_push(
     if touched_leads:
         recompute_leads(session.connection(), touched_leads)
     return answers, changed
+
+
+def _apply_alone(
+    session: Session,
+    scope: UserScope,
+    op: Operation,
+    now: datetime,
+    changed: list[Any],
+    touched_leads: set[uuid.UUID],
+    policy: DispatchPolicy,
+    references: set[tuple[str, uuid.UUID]],
+) -> dict[str, Any]:
+    """Apply one operation inside a SAVEPOINT: a refusal, or an error nobody foresaw, undoes
+    that operation alone and the rest of the batch applies."""
+    own_changes: list[Any] = []
+    own_leads: set[uuid.UUID] = set()
+    own_references: set[tuple[str, uuid.UUID]] = set(references)
+    try:
+        with session.begin_nested():
+            answer = _apply(session, scope, op, now, own_changes, own_leads, policy, own_references)
+    except Refused as exc:
+        return {"status": "rejected", "message": str(exc)}
+    except OperationalError:
+        raise  # a deadlock or a lost connection: the whole transaction is retried
+    except Exception:
+        log.exception("pushed operation %s refused after an unexpected error", op.op_id)
+        return {
+            "status": "rejected",
+            "message": "Opération refusée : le serveur n'a pas pu l'enregistrer.",
+        }
+    changed.extend(own_changes)
+    touched_leads.update(own_leads)
+    references.update(own_references)
+    return answer
 
 
 def _load_rows(session: Session, operations: list[Operation]) -> list[Any]:
@@ -163,15 +261,18 @@ def _apply(
     changed: list[Any],
     touched_leads: set[uuid.UUID],
     policy: DispatchPolicy,
+    references: set[tuple[str, uuid.UUID]] | None = None,
 ) -> dict[str, Any]:
     spec = BY_NAME.get(op.table)
     if spec is None:
         raise Refused(f"table inconnue : {op.table}")
-    values = {
-        name: decode(spec.name, name, value)
-        for name, value in op.fields.items()
-        if name in spec.table.columns
-    }
+    try:
+        values = check_row(spec.name, op.fields, op.kind == "insert")
+    except InvalidRow as exc:
+        raise Refused(str(exc)) from None
+    unknown = unknown_reference(session, spec, values, set() if references is None else references)
+    if unknown:
+        raise Refused(unknown)
     # Locked by _load_rows; a plain get reads the identity map without a query or autoflush.
     row = session.get(spec.model, op.row_id)
     if op.kind == "insert":
