@@ -126,9 +126,16 @@ class StrictJSONRequest(Request):
         return self._json
 
 
+# Paths whose handler checks every value itself: the push refuses a bad operation alone (a
+# lone surrogate in one operation must not fail its whole batch, sync.wire_schema refuses it).
+PER_OPERATION_PATHS = frozenset({"/api/v1/sync/push"})
+
+
 class StrictJSONRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        if self.path in PER_OPERATION_PATHS:
+            return handler
 
         async def strict(request: Request) -> Response:
             return await handler(StrictJSONRequest(request.scope, request.receive))

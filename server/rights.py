@@ -51,7 +51,7 @@ from app.domain.enums import OPEN_STATUSES, CallbackStatus, Disposition, LeadSta
 from app.domain.lead_lifecycle import LeadFacts, may_edit, transition_refusal
 from app.persistence.models import ContractVersion, Lead, Provider
 from server.scope import UserScope
-from sync.schema import BY_NAME
+from sync.schema import BY_NAME, INSERT_AUTHORS
 
 # Facts: what happened is never deleted by a client (a mistake is corrected by another entry).
 FACTS = frozenset(
@@ -71,21 +71,6 @@ FACTS = frozenset(
         "sepa_mandates",
     }
 )
-
-# Who made the row: the signed-in user, set when absent, refused when it differs, never edited.
-INSERT_AUTHORS: dict[str, str] = {
-    "call_attempts": "caller_id",
-    "callbacks": "created_by_id",
-    "lead_status_changes": "user_id",
-    "oppositions": "recorded_by_id",
-    "provider_activities": "user_id",
-    "provider_changes": "user_id",
-    "contract_events": "user_id",
-    "contract_requests": "requested_by_id",
-    "lead_disputes": "filed_by_id",
-    "payments": "recorded_by_id",
-    "payment_reminders": "sent_by_id",
-}
 
 # Who made a later step of the row: (author column, the fields whose change it signs).
 EDIT_AUTHORS: dict[str, tuple[str, frozenset[str]]] = {

@@ -205,6 +205,29 @@ TABLES: tuple[SyncedTable, ...] = (
     ),
 )
 BY_NAME = {t.name: t for t in TABLES}
+
+# Who made the row: the signed-in user, set by the server (server.rights) when absent, refused
+# when it differs, never edited.
+INSERT_AUTHORS: dict[str, str] = {
+    "call_attempts": "caller_id",
+    "callbacks": "created_by_id",
+    "lead_status_changes": "user_id",
+    "oppositions": "recorded_by_id",
+    "provider_activities": "user_id",
+    "provider_changes": "user_id",
+    "contract_events": "user_id",
+    "contract_requests": "requested_by_id",
+    "lead_disputes": "filed_by_id",
+    "payments": "recorded_by_id",
+    "payment_reminders": "sent_by_id",
+}
+
+# Insert columns the server fills in when a workstation leaves them out: the authors, and the
+# expert a callback is for (the one who plans it, unless a manager assigns it).
+SERVER_FILLED: dict[str, frozenset[str]] = {
+    table: frozenset({column} | ({"assigned_to_id"} if table == "callbacks" else set()))
+    for table, column in INSERT_AUTHORS.items()
+}
 BY_MODEL: dict[type[Base], SyncedTable] = {t.model: t for t in TABLES}
 
 

@@ -63,7 +63,7 @@ from app.domain.providers import (
 )
 from app.persistence.types import UTCDateTime
 from app.reference import departements
-from sync.schema import BY_NAME, TABLES, SyncedTable
+from sync.schema import BY_NAME, SERVER_FILLED, TABLES, SyncedTable
 
 # A Text column holds at most 65,535 bytes on MariaDB: 16,000 characters of up to 4 bytes.
 TEXT_MAX_CHARS = 16_000
@@ -290,12 +290,13 @@ def _column_type(spec: SyncedTable, column: Column[Any], nullable: bool) -> Any:
 
 
 def _required(spec: SyncedTable, column: Column[Any]) -> bool:
-    """A column an inserted row must carry: no default and no NULL."""
+    """A column an inserted row must carry: no default, no NULL, not filled by the server."""
     return (
         not column.nullable
         and column.default is None
         and column.server_default is None
         and column.name not in spec.derived
+        and column.name not in SERVER_FILLED.get(spec.name, frozenset())
     )
 
 
