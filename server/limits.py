@@ -8,6 +8,7 @@ validating it, so nothing is lost.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -131,11 +132,30 @@ class StrictJSONRequest(Request):
 PER_OPERATION_PATHS = frozenset({"/api/v1/sync/push"})
 
 
+class PerOperationJSONRequest(Request):
+    """A body read by the standard parser, which keeps lone surrogates, NaN and Infinity for
+    the handler to refuse per operation; bytes that are not UTF-8 are a decoding error (422)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise json.JSONDecodeError("body is not UTF-8", "", exc.start) from None
+            self._json = json.loads(text)
+        return self._json
+
+
 class StrictJSONRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         if self.path in PER_OPERATION_PATHS:
-            return handler
+
+            async def per_operation(request: Request) -> Response:
+                return await handler(PerOperationJSONRequest(request.scope, request.receive))
+
+            return per_operation
 
         async def strict(request: Request) -> Response:
             return await handler(StrictJSONRequest(request.scope, request.receive))
