@@ -14,7 +14,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -91,16 +93,28 @@ def count_request(session: Session, site: Site, now: datetime, per_minute: int) 
     row.count += 1
 
 
+def submission_hash(body: Any) -> str:
+    """SHA-256 of a posted body (JSON-able), keys sorted: what an idempotency key stands for."""
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
 def receive(
     session: Session,
     site: Site,
     submission: LeadSubmission,
     idempotency_key: str | None,
     now: datetime,
+    body_hash: str | None = None,
 ) -> IntakeAnswer:
     if idempotency_key:
         earlier = session.get(IntakeRequest, (site.id, idempotency_key))
         if earlier is not None:
+            if body_hash and earlier.body_hash and earlier.body_hash != body_hash:
+                raise IntakeRefused(
+                    409,
+                    "Cette clé d'idempotence (en-tête Idempotency-Key) a déjà servi pour une "
+                    "autre demande : envoyez une nouvelle clé pour une nouvelle demande.",
+                )
             return IntakeAnswer(earlier.status_code, earlier.lead_id, earlier.status_code == 200)
     errors = submission_errors(session, submission)
     if errors:
@@ -121,6 +135,7 @@ def receive(
                 lead_id=answer.lead_id,
                 status_code=answer.status,
                 created_at=now,
+                body_hash=body_hash,
             )
         )
     changed.stamp(session)

@@ -13,12 +13,17 @@ from server.sequence import head
 from sync.schema import SCHEMA_VERSION, TABLES, encode
 
 
-def read_page(session: Session, scope: UserScope, cursor: int, limit: int) -> dict[str, Any]:
+def read_page(
+    session: Session, scope: UserScope, cursor: int, limit: int, first: bool = False
+) -> dict[str, Any]:
     """Rows changed after `cursor`, at most `limit`, grouped by table in foreign-key order.
 
     The page ends at a sequence number `bound`: every change numbered up to `bound` is in it
-    (or in the removes), so the client may move its cursor to `bound`.
+    (or in the removes), so the client may move its cursor to `bound`. A first download
+    (cursor 0, or `first` on its later pages) has nothing to remove: it lists no removes,
+    which would only tell the ids of rows the user may not see.
     """
+    first = first or cursor == 0
     top = head(session)
     seqs: list[int] = []
     for spec in TABLES:
@@ -62,8 +67,7 @@ def read_page(session: Session, scope: UserScope, cursor: int, limit: int) -> di
                     "rows": [[encode(r[c]) for c in columns] for r in kept],
                 }
             )
-        # A first download has nothing to remove.
-        if cursor > 0:
+        if not first:
             removes.extend([spec.name, str(row_id)] for row_id in removed)
     return {
         "schema": SCHEMA_VERSION,

@@ -176,11 +176,14 @@ class ServerApi:
         )
         return await self._check(response)  # type: ignore[no-any-return]
 
-    async def pull(self, cursor: int, limit: int) -> dict[str, Any]:
+    async def pull(self, cursor: int, limit: int, first: bool = False) -> dict[str, Any]:
+        """One page after `cursor`; `first` on every page of a first download (nothing to
+        remove: the server then lists no ids of rows this user may not see)."""
+        params: dict[str, Any] = {"cursor": cursor, "limit": limit}
+        if first:
+            params["first"] = "true"
         response = await self.client.get(
-            "/api/v1/sync/pull",
-            params={"cursor": cursor, "limit": limit},
-            headers=self._headers(),
+            "/api/v1/sync/pull", params=params, headers=self._headers()
         )
         return await self._check(response)
 
@@ -245,7 +248,7 @@ class SyncEngine:
         cursor = await asyncio.to_thread(self.store.cursor)
         start = cursor
         while True:
-            page = await self.api.pull(cursor, self.pull_page)
+            page = await self.api.pull(cursor, self.pull_page, first=start == 0)
             if page["schema"] != SCHEMA_VERSION:
                 raise ServerOutdatedError("Version du serveur différente : mise à jour requise.")
             if page["cursor"] == cursor:
