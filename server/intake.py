@@ -93,9 +93,24 @@ def count_request(session: Session, site: Site, now: datetime, per_minute: int) 
     row.count += 1
 
 
+# When the form built the request, not what it asks: a form that rebuilds its payload for a
+# retry stamps these afresh, and the retry is still the same request.
+_MOMENTS = frozenset({"submitted_at", "at", "occurred_at"})
+
+
+def _without_moments(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_moments(v) for k, v in value.items() if k not in _MOMENTS}
+    if isinstance(value, list):
+        return [_without_moments(v) for v in value]
+    return value
+
+
 def submission_hash(body: Any) -> str:
-    """SHA-256 of a posted body (JSON-able), keys sorted: what an idempotency key stands for."""
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    """SHA-256 of a posted body (JSON-able) without its moments, keys sorted: what an
+    Idempotency-Key stands for. The same key with another hash is another request."""
+    canonical = orjson.dumps(_without_moments(body), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def receive(
