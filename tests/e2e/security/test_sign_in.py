@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import update
 
 from app.clock import utc_now
 from app.domain.enums import Role
 from server.persistence.models import SignInThrottle
+from sync.online_sign_in import SignInRefused, sign_in_online
 from tests.e2e.security.staff import add_staff, bearer, sign_in
 
 
@@ -100,3 +102,13 @@ def test_managers_see_locked_accounts_and_an_admin_unlocks_one(live_server):
     assert answer.status_code == 204, answer.text
     assert sign_in(live_server, username, address="192.0.2.62").status_code == 200
     assert username not in [e["subject"] for e in manager.get("/api/v1/auth/locks").json()["locks"]]
+
+
+def test_a_locked_account_is_refused_on_the_workstation_not_signed_in_offline(live_server):
+    username, _ = add_staff(live_server, Role.EXPERT)
+    for n in range(5):
+        sign_in(live_server, username, "wrong", f"192.0.2.{70 + n}")
+    # A refusal, with the server's reason: never "server unreachable", which would fall back
+    # to the workstation's own copy of the password.
+    with pytest.raises(SignInRefused, match="verrouillé"):
+        sign_in_online(live_server.url, username, "demo")
