@@ -176,6 +176,27 @@ class ServerApi:
         )
         return await self._check(response)  # type: ignore[no-any-return]
 
+    async def sign_in_locks(self) -> dict[str, Any]:
+        """Accounts and addresses with recent failed sign-ins (managers and admins)."""
+        response = await self.client.get("/api/v1/auth/locks", headers=self._headers())
+        return await self._check(response)  # type: ignore[no-any-return]
+
+    async def unlock_sign_in(self, kind: str, subject: str) -> None:
+        response = await self.client.post(
+            "/api/v1/auth/locks/unlock",
+            json={"kind": kind, "subject": subject},
+            headers=self._headers(),
+        )
+        await self._check(response)
+
+    async def set_account_active(self, user_id: str, active: bool) -> None:
+        """Disable or re-enable an account; the server refuses what the actor may not do."""
+        action = "enable" if active else "disable"
+        response = await self.client.post(
+            f"/api/v1/users/{user_id}/{action}", headers=self._headers()
+        )
+        await self._check(response)
+
     async def pull(self, cursor: int, limit: int, first: bool = False) -> dict[str, Any]:
         """One page after `cursor`; `first` on every page of a first download (nothing to
         remove: the server then lists no ids of rows this user may not see)."""
