@@ -267,14 +267,15 @@ class SyncEngine:
 
     async def _pull_all(self) -> None:
         cursor = await asyncio.to_thread(self.store.cursor)
+        first = await asyncio.to_thread(self.store.first_download)
         start = cursor
         while True:
-            page = await self.api.pull(cursor, self.pull_page, first=start == 0)
+            page = await self.api.pull(cursor, self.pull_page, first=first)
             if page["schema"] != SCHEMA_VERSION:
                 raise ServerOutdatedError("Version du serveur différente : mise à jour requise.")
             if page["cursor"] == cursor:
                 return
-            await asyncio.to_thread(self.store.apply_page, page)
+            await asyncio.to_thread(self.store.apply_page, page, first)
             cursor = page["cursor"]
             total = max(page["head"] - start, 1)
             self._set(progress=(cursor - start, total))

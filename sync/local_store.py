@@ -33,6 +33,8 @@ from sync.hlc import HybridClock
 from sync.schema import BY_NAME, decode
 
 CURSOR_KEY = "cursor"
+# Present while a first download runs over several syncs (interrupted): it has nothing to remove.
+FIRST_DOWNLOAD_KEY = "first_download"
 _LEAD_CHILDREN = (JourneyEvent, Callback, LeadStatusChange)
 
 
@@ -132,8 +134,20 @@ class LocalStore:
             value = connection.scalar(select(SyncState.value).where(SyncState.key == CURSOR_KEY))
         return int(value) if value else 0
 
-    def apply_page(self, page: dict[str, Any]) -> int:
-        """Write one pulled page and its cursor in one transaction; returns rows written."""
+    def first_download(self) -> bool:
+        """Still on the first download: nothing pulled yet, or not caught up since."""
+        with self.engine.connect() as connection:
+            keys = set(
+                connection.scalars(
+                    select(SyncState.key).where(SyncState.key.in_([CURSOR_KEY, FIRST_DOWNLOAD_KEY]))
+                )
+            )
+        return CURSOR_KEY not in keys or FIRST_DOWNLOAD_KEY in keys
+
+    def apply_page(self, page: dict[str, Any], first: bool = False) -> int:
+        """Write one pulled page and its cursor in one transaction; returns rows written.
+
+        `first`: a page of the first download, remembered as such until one catches up."""
         written = 0
         leads_to_recompute: set[uuid.UUID] = set()
         with self.engine.begin() as connection:
@@ -175,7 +189,12 @@ class LocalStore:
             if leads_to_recompute:
                 recompute_leads(connection, leads_to_recompute)
             self.hlc.observe(newest)
-            for key, value in ((CURSOR_KEY, str(page["cursor"])), ("hlc", self.hlc.last)):
+            state = [(CURSOR_KEY, str(page["cursor"])), ("hlc", self.hlc.last)]
+            if first and page["more"]:
+                state.append((FIRST_DOWNLOAD_KEY, "running"))
+            elif not page["more"]:
+                connection.execute(delete(SyncState).where(SyncState.key == FIRST_DOWNLOAD_KEY))
+            for key, value in state:
                 connection.execute(
                     sqlite_insert(SyncState)
                     .values(key=key, value=value)
