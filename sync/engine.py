@@ -273,7 +273,9 @@ class SyncEngine:
             page = await self.api.pull(cursor, self.pull_page, first=first)
             if page["schema"] != SCHEMA_VERSION:
                 raise ServerOutdatedError("Version du serveur différente : mise à jour requise.")
-            if page["cursor"] == cursor:
+            if page["cursor"] == cursor:  # caught up
+                if first:
+                    await asyncio.to_thread(self.store.end_first_download)
                 return
             await asyncio.to_thread(self.store.apply_page, page, first)
             cursor = page["cursor"]

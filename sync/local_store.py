@@ -144,6 +144,11 @@ class LocalStore:
             )
         return CURSOR_KEY not in keys or FIRST_DOWNLOAD_KEY in keys
 
+    def end_first_download(self) -> None:
+        """Caught up with the server: later pulls get their removes."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(SyncState).where(SyncState.key == FIRST_DOWNLOAD_KEY))
+
     def apply_page(self, page: dict[str, Any], first: bool = False) -> int:
         """Write one pulled page and its cursor in one transaction; returns rows written.
 
