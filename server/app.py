@@ -514,12 +514,15 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         session: Annotated[Session, Depends(read_session)],
         cursor: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=20000)] = 2000,
-        first: Annotated[bool, Query()] = False,
+        removes_after: Annotated[int | None, Query(ge=0)] = None,
     ) -> Any:
-        """`first`: the workstation is on its first download, which has nothing to remove
-        (trusted: it only holds back removes, the ids of rows this user may not see)."""
+        """`removes_after`: on a first download's later pages, the head its first page saw;
+        only rows changed since can be on the workstation (trusted: it only holds back
+        removes, the ids of rows this user may not see)."""
         return JSONResponse(
-            read_page(session, user[0], cursor, min(limit, config.page_limit), first=first)
+            read_page(
+                session, user[0], cursor, min(limit, config.page_limit), removes_after=removes_after
+            )
         )
 
     @api.post("/api/v1/demand/history")

@@ -197,12 +197,15 @@ class ServerApi:
         )
         await self._check(response)
 
-    async def pull(self, cursor: int, limit: int, first: bool = False) -> dict[str, Any]:
-        """One page after `cursor`; `first` on every page of a first download (nothing to
-        remove: the server then lists no ids of rows this user may not see)."""
+    async def pull(
+        self, cursor: int, limit: int, removes_after: int | None = None
+    ) -> dict[str, Any]:
+        """One page after `cursor`. `removes_after` on a first download's later pages: the
+        head its first page saw (the server lists no removes of rows unchanged since, which
+        this workstation was never sent)."""
         params: dict[str, Any] = {"cursor": cursor, "limit": limit}
-        if first:
-            params["first"] = "true"
+        if removes_after is not None:
+            params["removes_after"] = removes_after
         response = await self.client.get(
             "/api/v1/sync/pull", params=params, headers=self._headers()
         )
@@ -267,16 +270,19 @@ class SyncEngine:
 
     async def _pull_all(self) -> None:
         cursor = await asyncio.to_thread(self.store.cursor)
-        first = await asyncio.to_thread(self.store.first_download)
+        # Set while on a first download: the head its first page saw.
+        first = await asyncio.to_thread(self.store.first_download_head)
         start = cursor
         while True:
-            page = await self.api.pull(cursor, self.pull_page, first=first)
+            page = await self.api.pull(cursor, self.pull_page, removes_after=first)
             if page["schema"] != SCHEMA_VERSION:
                 raise ServerOutdatedError("Version du serveur différente : mise à jour requise.")
             if page["cursor"] == cursor:  # caught up
-                if first:
+                if first is not None:
                     await asyncio.to_thread(self.store.end_first_download)
                 return
+            if cursor == 0:
+                first = page["head"]
             await asyncio.to_thread(self.store.apply_page, page, first)
             cursor = page["cursor"]
             total = max(page["head"] - start, 1)

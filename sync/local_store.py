@@ -33,7 +33,7 @@ from sync.hlc import HybridClock
 from sync.schema import BY_NAME, decode
 
 CURSOR_KEY = "cursor"
-# Present while a first download runs over several syncs (interrupted): it has nothing to remove.
+# While a first download runs (over several syncs if cut off): the head its first page saw.
 FIRST_DOWNLOAD_KEY = "first_download"
 _LEAD_CHILDREN = (JourneyEvent, Callback, LeadStatusChange)
 
@@ -134,25 +134,30 @@ class LocalStore:
             value = connection.scalar(select(SyncState.value).where(SyncState.key == CURSOR_KEY))
         return int(value) if value else 0
 
-    def first_download(self) -> bool:
-        """Still on the first download: nothing pulled yet, or not caught up since."""
+    def first_download_head(self) -> int | None:
+        """On a first download: the head its first page saw (0 before any page); else None."""
         with self.engine.connect() as connection:
-            keys = set(
-                connection.scalars(
-                    select(SyncState.key).where(SyncState.key.in_([CURSOR_KEY, FIRST_DOWNLOAD_KEY]))
-                )
+            state = dict(
+                connection.execute(
+                    select(SyncState.key, SyncState.value).where(
+                        SyncState.key.in_([CURSOR_KEY, FIRST_DOWNLOAD_KEY])
+                    )
+                ).all()
             )
-        return CURSOR_KEY not in keys or FIRST_DOWNLOAD_KEY in keys
+        if CURSOR_KEY not in state:
+            return 0
+        return int(state[FIRST_DOWNLOAD_KEY]) if FIRST_DOWNLOAD_KEY in state else None
 
     def end_first_download(self) -> None:
         """Caught up with the server: later pulls get their removes."""
         with self.engine.begin() as connection:
             connection.execute(delete(SyncState).where(SyncState.key == FIRST_DOWNLOAD_KEY))
 
-    def apply_page(self, page: dict[str, Any], first: bool = False) -> int:
+    def apply_page(self, page: dict[str, Any], first_head: int | None = None) -> int:
         """Write one pulled page and its cursor in one transaction; returns rows written.
 
-        `first`: a page of the first download, remembered as such until one catches up."""
+        `first_head`: a page of the first download (the head its first page saw), remembered
+        until a page catches up."""
         written = 0
         leads_to_recompute: set[uuid.UUID] = set()
         with self.engine.begin() as connection:
@@ -195,8 +200,8 @@ class LocalStore:
                 recompute_leads(connection, leads_to_recompute)
             self.hlc.observe(newest)
             state = [(CURSOR_KEY, str(page["cursor"])), ("hlc", self.hlc.last)]
-            if first and page["more"]:
-                state.append((FIRST_DOWNLOAD_KEY, "running"))
+            if first_head is not None and page["more"]:
+                state.append((FIRST_DOWNLOAD_KEY, str(first_head)))
             elif not page["more"]:
                 connection.execute(delete(SyncState).where(SyncState.key == FIRST_DOWNLOAD_KEY))
             for key, value in state:
