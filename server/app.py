@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
@@ -54,7 +54,6 @@ from server.api_models import (
     SignInOut,
     error_responses,
 )
-from server.changes import server_edit
 from server.config import ServerConfig
 from server.contracts import answer_request, pending_requests
 from server.dispatch import (
@@ -106,6 +105,13 @@ class SignIn(BaseModel):
     username: str = Field(max_length=_length(UserRow.username))
     # Hashing costs the server memory and time: no novel as a password.
     password: str = Field(max_length=1024)
+
+
+class Unlock(BaseModel):
+    """An account (its username) or a client address whose failed sign-ins are forgotten."""
+
+    kind: Literal["account", "address"]
+    subject: str = Field(min_length=1, max_length=128)
 
 
 class PushedOperation(BaseModel):
@@ -229,6 +235,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     config = config or ServerConfig.from_environment()
     state: dict[str, sessionmaker[Session]] = {}
     policy = config.dispatch
+    throttle = auth.ThrottlePolicy()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
@@ -344,30 +351,75 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         response_model=SignInOut,
         responses=error_responses(401, 413, 422, 429),
     )
-    def sign_in(body: SignIn) -> dict[str, Any]:
-        def work(session: Session) -> dict[str, Any]:
-            issued = auth.sign_in(
-                session, body.username, body.password, utc_now(), config.token_hours
-            )
-            return {
-                "token": issued.token,
-                "expires_at": issued.expires_at.isoformat(),
-                "user": {
-                    "id": str(issued.user.id),
-                    "username": issued.user.username,
-                    "display_name": issued.user.display_name,
-                    "role": issued.user.role,
-                },
-            }
+    def sign_in(body: SignIn, request: Request) -> dict[str, Any]:
+        """Throttled per account and per address before any password is hashed (an argon2
+        hash costs 64 MiB): an attempt is counted first, and taken back once it proves right."""
+        address = request.client.host if request.client else "unknown"
+
+        def count(session: Session) -> None:
+            auth.count_attempt(session, body.username, address, utc_now(), throttle)
+
+        def issue(session: Session) -> auth.IssuedToken:
+            issued = auth.issue_token(session, user_id, utc_now(), config.token_hours)
+            auth.take_back_attempt(session, body.username, address, throttle)
+            return issued
 
         try:
-            return write(work)
+            try:
+                write(count)
+            except IntegrityError:
+                write(count)  # a first failure raced on two workers: the retry counts it
+            # Outside any write transaction: the hash must not hold the database's write lock.
+            user_id = read(lambda s: auth.check_password(s, body.username, body.password))
+            issued = write(issue)
+        except auth.Throttled as refused:
+            raise HTTPException(
+                429, str(refused), headers={"Retry-After": str(refused.retry_after)}
+            ) from None
         except auth.AuthFailed as exc:
             raise HTTPException(401, str(exc)) from None
+        return {
+            "token": issued.token,
+            "expires_at": issued.expires_at.isoformat(),
+            "user": {
+                "id": str(issued.user.id),
+                "username": issued.user.username,
+                "display_name": issued.user.display_name,
+                "role": issued.user.role,
+            },
+        }
+
+    @api.get("/api/v1/auth/locks", responses=error_responses(401, 403))
+    def sign_in_locks(user: SignedIn) -> dict[str, Any]:
+        """Accounts and addresses with recent failed sign-ins, the locked ones first."""
+        if user[0].role not in (Role.MANAGER, Role.ADMIN):
+            raise HTTPException(403, "Réservé aux managers et administrateurs.")
+        return {"locks": read(lambda s: auth.throttle_entries(s, utc_now()))}
+
+    @api.post(
+        "/api/v1/auth/locks/unlock",
+        status_code=204,
+        responses=error_responses(401, 403, 404, 413, 422),
+    )
+    def sign_in_unlock(body: Unlock, user: SignedIn) -> Response:
+        if user[0].role not in (Role.MANAGER, Role.ADMIN):
+            raise HTTPException(403, "Réservé aux managers et administrateurs.")
+        if not write(lambda s: auth.unlock(s, body.kind, body.subject, user[0].user_id)):
+            raise HTTPException(404, "Aucun échec de connexion enregistré pour ce compte.")
+        return Response(status_code=204)
 
     @api.post("/api/v1/auth/sign-out", status_code=204, responses=error_responses(401))
     def sign_out(user: SignedIn) -> Response:
         write(lambda session: auth.sign_out(session, user[1]))
+        return Response(status_code=204)
+
+    def set_active(user_id: uuid.UUID, user: UserScope, active: bool) -> Response:
+        try:
+            changed = write(lambda s: auth.set_account_active(s, user, user_id, active, utc_now()))
+        except auth.AccountRefused as refused:
+            raise HTTPException(refused.status, str(refused)) from None
+        if changed is None:
+            raise HTTPException(404, "Compte inconnu.")
         return Response(status_code=204)
 
     @api.post(
@@ -376,21 +428,17 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         responses=error_responses(401, 403, 404, 409, 422),
     )
     def disable(user_id: uuid.UUID, user: SignedIn) -> Response:
-        if user[0].role not in (Role.MANAGER, Role.ADMIN):
-            raise HTTPException(403, "Réservé aux managers et administrateurs.")
+        """Disable an account and revoke its sessions (synced: every workstation hears it)."""
+        return set_active(user_id, user[0], active=False)
 
-        def work(session: Session) -> bool:
-            if not auth.disable_account(session, user_id):
-                return False
-            row = session.get(UserRow, user_id)
-            assert row is not None
-            server_edit(row, {"active": row.active}, utc_now(), user[0].user_id)
-            stamp_changes(session, [row])
-            return True
-
-        if not write(work):
-            raise HTTPException(404, "Compte inconnu.")
-        return Response(status_code=204)
+    @api.post(
+        "/api/v1/users/{user_id}/enable",
+        status_code=204,
+        responses=error_responses(401, 403, 404, 409, 422),
+    )
+    def enable(user_id: uuid.UUID, user: SignedIn) -> Response:
+        """Re-enable a disabled account; it signs in again with its password."""
+        return set_active(user_id, user[0], active=True)
 
     @api.post(
         "/api/v1/sync/push",
@@ -585,8 +633,16 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         session: Annotated[Session, Depends(read_session)],
         cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=20000)] = 2000,
+        removes_after: Annotated[int | None, Query(ge=0)] = None,
     ) -> Any:
-        return JSONResponse(read_page(session, user[0], cursor, min(limit, config.page_limit)))
+        """`removes_after`: on a first download's later pages, the head its first page saw;
+        only rows changed since can be on the workstation (trusted: it only holds back
+        removes, the ids of rows this user may not see)."""
+        return JSONResponse(
+            read_page(
+                session, user[0], cursor, min(limit, config.page_limit), removes_after=removes_after
+            )
+        )
 
     @api.post(
         "/api/v1/demand/history",
@@ -618,6 +674,8 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         x_api_key: Annotated[str | None, Header(max_length=200)] = None,
         idempotency_key: Annotated[str | None, Header(max_length=80)] = None,
     ) -> Response:
+        body_hash = intake_flow.submission_hash(body.model_dump(mode="json"))
+
         def count(session: Session) -> None:
             # Its own transaction: refused and invalid requests count against the rate too.
             site = intake_flow.site_for_key(session, x_api_key)
@@ -627,7 +685,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             now = utc_now()
             site = intake_flow.site_for_key(session, x_api_key)
             return intake_flow.receive(
-                session, site, body.submission(site.code, now), idempotency_key, now
+                session, site, body.submission(site.code, now), idempotency_key, now, body_hash
             )
 
         try:

@@ -14,7 +14,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -91,16 +93,43 @@ def count_request(session: Session, site: Site, now: datetime, per_minute: int) 
     row.count += 1
 
 
+# When the form built the request, not what it asks: a form that rebuilds its payload for a
+# retry stamps these afresh, and the retry is still the same request.
+_MOMENTS = frozenset({"submitted_at", "at", "occurred_at"})
+
+
+def _without_moments(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_moments(v) for k, v in value.items() if k not in _MOMENTS}
+    if isinstance(value, list):
+        return [_without_moments(v) for v in value]
+    return value
+
+
+def submission_hash(body: Any) -> str:
+    """SHA-256 of a posted body (JSON-able) without its moments, keys sorted: what an
+    Idempotency-Key stands for. The same key with another hash is another request."""
+    canonical = orjson.dumps(_without_moments(body), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+
 def receive(
     session: Session,
     site: Site,
     submission: LeadSubmission,
     idempotency_key: str | None,
     now: datetime,
+    body_hash: str | None = None,
 ) -> IntakeAnswer:
     if idempotency_key:
         earlier = session.get(IntakeRequest, (site.id, idempotency_key))
         if earlier is not None:
+            if body_hash and earlier.body_hash and earlier.body_hash != body_hash:
+                raise IntakeRefused(
+                    409,
+                    "Cette clé d'idempotence (en-tête Idempotency-Key) a déjà servi pour une "
+                    "autre demande : envoyez une nouvelle clé pour une nouvelle demande.",
+                )
             return IntakeAnswer(earlier.status_code, earlier.lead_id, earlier.status_code == 200)
     errors = submission_errors(session, submission)
     if errors:
@@ -121,6 +150,7 @@ def receive(
                 lead_id=answer.lead_id,
                 status_code=answer.status,
                 created_at=now,
+                body_hash=body_hash,
             )
         )
     changed.stamp(session)

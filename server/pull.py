@@ -13,12 +13,24 @@ from server.sequence import head
 from sync.schema import SCHEMA_VERSION, TABLES, encode
 
 
-def read_page(session: Session, scope: UserScope, cursor: int, limit: int) -> dict[str, Any]:
+def read_page(
+    session: Session,
+    scope: UserScope,
+    cursor: int,
+    limit: int,
+    removes_after: int | None = None,
+) -> dict[str, Any]:
     """Rows changed after `cursor`, at most `limit`, grouped by table in foreign-key order.
 
     The page ends at a sequence number `bound`: every change numbered up to `bound` is in it
     (or in the removes), so the client may move its cursor to `bound`.
+
+    Removes are for rows the workstation may hold. A first download holds nothing at cursor
+    0; on its later pages it holds only what it was sent, so only rows changed after its first
+    page (numbered above `removes_after`, the head that page reported) can be rows it holds
+    and must drop. Any other remove would only tell the ids of rows the user may not see.
     """
+    floor = removes_after or 0
     top = head(session)
     seqs: list[int] = []
     for spec in TABLES:
@@ -62,9 +74,9 @@ def read_page(session: Session, scope: UserScope, cursor: int, limit: int) -> di
                     "rows": [[encode(r[c]) for c in columns] for r in kept],
                 }
             )
-        # A first download has nothing to remove.
-        if cursor > 0:
-            removes.extend([spec.name, str(row_id)] for row_id in removed)
+        if cursor > 0 and removed:
+            numbered = {r["id"]: r["server_seq"] for r in rows}
+            removes.extend([spec.name, str(i)] for i in removed if numbered[i] > floor)
     return {
         "schema": SCHEMA_VERSION,
         "cursor": bound,

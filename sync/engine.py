@@ -176,11 +176,38 @@ class ServerApi:
         )
         return await self._check(response)  # type: ignore[no-any-return]
 
-    async def pull(self, cursor: int, limit: int) -> dict[str, Any]:
-        response = await self.client.get(
-            "/api/v1/sync/pull",
-            params={"cursor": cursor, "limit": limit},
+    async def sign_in_locks(self) -> dict[str, Any]:
+        """Accounts and addresses with recent failed sign-ins (managers and admins)."""
+        response = await self.client.get("/api/v1/auth/locks", headers=self._headers())
+        return await self._check(response)  # type: ignore[no-any-return]
+
+    async def unlock_sign_in(self, kind: str, subject: str) -> None:
+        response = await self.client.post(
+            "/api/v1/auth/locks/unlock",
+            json={"kind": kind, "subject": subject},
             headers=self._headers(),
+        )
+        await self._check(response)
+
+    async def set_account_active(self, user_id: str, active: bool) -> None:
+        """Disable or re-enable an account; the server refuses what the actor may not do."""
+        action = "enable" if active else "disable"
+        response = await self.client.post(
+            f"/api/v1/users/{user_id}/{action}", headers=self._headers()
+        )
+        await self._check(response)
+
+    async def pull(
+        self, cursor: int, limit: int, removes_after: int | None = None
+    ) -> dict[str, Any]:
+        """One page after `cursor`. `removes_after` on a first download's later pages: the
+        head its first page saw (the server lists no removes of rows unchanged since, which
+        this workstation was never sent)."""
+        params: dict[str, Any] = {"cursor": cursor, "limit": limit}
+        if removes_after is not None:
+            params["removes_after"] = removes_after
+        response = await self.client.get(
+            "/api/v1/sync/pull", params=params, headers=self._headers()
         )
         return await self._check(response)
 
@@ -263,14 +290,20 @@ class SyncEngine:
 
     async def _pull_all(self) -> None:
         cursor = await asyncio.to_thread(self.store.cursor)
+        # Set while on a first download: the head its first page saw.
+        first = await asyncio.to_thread(self.store.first_download_head)
         start = cursor
         while True:
-            page = await self.api.pull(cursor, self.pull_page)
+            page = await self.api.pull(cursor, self.pull_page, removes_after=first)
             if page["schema"] != SCHEMA_VERSION:
                 raise ServerOutdatedError("Version du serveur différente : mise à jour requise.")
-            if page["cursor"] == cursor:
+            if page["cursor"] == cursor:  # caught up
+                if first is not None:
+                    await asyncio.to_thread(self.store.end_first_download)
                 return
-            await asyncio.to_thread(self.store.apply_page, page)
+            if cursor == 0:
+                first = page["head"]
+            await asyncio.to_thread(self.store.apply_page, page, first)
             cursor = page["cursor"]
             total = max(page["head"] - start, 1)
             self._set(progress=(cursor - start, total))

@@ -39,6 +39,8 @@ from sync.tracking import HLC_KEY, OFFSET_KEY
 log = logging.getLogger(__name__)
 
 CURSOR_KEY = "cursor"
+# While a first download runs (over several syncs if cut off): the head its first page saw.
+FIRST_DOWNLOAD_KEY = "first_download"
 _LEAD_CHILDREN = (JourneyEvent, Callback, LeadStatusChange)
 
 
@@ -194,8 +196,30 @@ class LocalStore:
             value = connection.scalar(select(SyncState.value).where(SyncState.key == CURSOR_KEY))
         return int(value) if value else 0
 
-    def apply_page(self, page: dict[str, Any]) -> int:
-        """Write one pulled page and its cursor in one transaction; returns rows written."""
+    def first_download_head(self) -> int | None:
+        """On a first download: the head its first page saw (0 before any page); else None."""
+        with self.engine.connect() as connection:
+            state = dict(
+                connection.execute(
+                    select(SyncState.key, SyncState.value).where(
+                        SyncState.key.in_([CURSOR_KEY, FIRST_DOWNLOAD_KEY])
+                    )
+                ).all()
+            )
+        if CURSOR_KEY not in state:
+            return 0
+        return int(state[FIRST_DOWNLOAD_KEY]) if FIRST_DOWNLOAD_KEY in state else None
+
+    def end_first_download(self) -> None:
+        """Caught up with the server: later pulls get their removes."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(SyncState).where(SyncState.key == FIRST_DOWNLOAD_KEY))
+
+    def apply_page(self, page: dict[str, Any], first_head: int | None = None) -> int:
+        """Write one pulled page and its cursor in one transaction; returns rows written.
+
+        `first_head`: a page of the first download (the head its first page saw), remembered
+        until a page catches up."""
         written = 0
         leads_to_recompute: set[uuid.UUID] = set()
         with self.engine.begin() as connection:
@@ -239,6 +263,10 @@ class LocalStore:
             self.hlc.observe(*stamps)
             _save_state(connection, CURSOR_KEY, str(page["cursor"]))
             _save_state(connection, HLC_KEY, self.hlc.last)
+            if first_head is not None and page["more"]:
+                _save_state(connection, FIRST_DOWNLOAD_KEY, str(first_head))
+            elif not page["more"]:
+                connection.execute(delete(SyncState).where(SyncState.key == FIRST_DOWNLOAD_KEY))
         return written
 
 

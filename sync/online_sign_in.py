@@ -38,8 +38,15 @@ def sign_in_online(server_url: str, username: str, password: str) -> OnlineSessi
         )
     except httpx.TransportError as exc:
         raise ServerUnreachable(str(exc)) from exc
-    if response.status_code == 401:
-        raise SignInRefused(response.json().get("detail", "Connexion refusée."))
+    if 400 <= response.status_code < 500:
+        # Refused (wrong password, disabled, locked after failures: 401, 429...), with the
+        # server's reason; never taken for an unreachable server, which would sign in offline.
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        detail = body.get("detail") if isinstance(body, dict) else None
+        raise SignInRefused(detail if isinstance(detail, str) else "Connexion refusée.")
     if response.status_code >= 400:
         raise ServerUnreachable(f"HTTP {response.status_code}")
     data = response.json()

@@ -29,6 +29,7 @@ from app.workspace import (
     adopt_shared_workspace,
     default_workspace_path,
 )
+from ui.accounts_dialog import AccountCalls
 from ui.billing_window import BillingCalls
 from ui.conflicts_dialog import ConflictsDialog
 from ui.demo_clock import clock_in_calling_hours
@@ -211,6 +212,13 @@ class Session:
                 open_sales=lambda: self._open_sales_window(settings),
                 billing=BillingCalls(
                     self.sync.api.invoice_run, self.sync.api.debit_run, self.sync.api.credit_note
+                )
+                if self.sync
+                else None,
+                accounts=AccountCalls(
+                    self.sync.api.sign_in_locks,
+                    self.sync.api.unlock_sign_in,
+                    self.sync.api.set_account_active,
                 )
                 if self.sync
                 else None,

@@ -40,6 +40,7 @@ from app.services.unsold import UnsoldQueries
 from app.settings import Settings
 from app.workspace import Workspace
 from ui import formatting
+from ui.accounts_dialog import AccountCalls, AccountsDialog, workspace_staff
 from ui.billing_window import BillingCalls, BillingWindow
 from ui.callback_dialog import CallbackDialog
 from ui.close_dialog import CloseDialog
@@ -86,8 +87,10 @@ class MainWindow(QMainWindow):
         redispatch: Redispatch | None = None,
         open_sales: Callable[[], None] | None = None,
         billing: BillingCalls | None = None,
+        accounts: AccountCalls | None = None,
     ) -> None:
         super().__init__()
+        self.account_calls = accounts
         self.workspace = workspace
         self.user = user
         self.clock = clock
@@ -222,6 +225,9 @@ class MainWindow(QMainWindow):
             collection.setShortcut(QKeySequence("Ctrl+Shift+F"))
             collection.triggered.connect(self.show_billing)
             steering.addAction(collection)
+            accounts = QAction("Comptes…", self)
+            accounts.triggered.connect(self.show_accounts)
+            steering.addAction(accounts)
             if self._open_sales is not None:
                 sales = QAction("Prospection, contrats et contestations…", self)
                 sales.setShortcut(QKeySequence("Ctrl+Shift+P"))
@@ -247,6 +253,11 @@ class MainWindow(QMainWindow):
         self.billing_window.show()
         self.billing_window.raise_()
         return self.billing_window
+
+    def show_accounts(self) -> None:
+        dialog = AccountsDialog(workspace_staff(self.workspace.sessions), self.account_calls, self)
+        dialog.refresh()
+        dialog.exec()
 
     def show_unsold(self) -> None:
         UnsoldDialog(UnsoldQueries(self.workspace.sessions), self.redispatch, self).exec()

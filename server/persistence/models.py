@@ -1,4 +1,5 @@
-"""Tables only the central server has: counters, applied operations, tokens, site keys."""
+"""Tables only the central server has: counters, applied operations, tokens, site keys,
+sign-in throttling."""
 
 from __future__ import annotations
 
@@ -72,6 +73,8 @@ class IntakeRequest(ServerBase):
     lead_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     status_code: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # SHA-256 of the submission: the same key with another body is refused (None: older rows).
+    body_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class IntakeRateWindow(ServerBase):
@@ -82,3 +85,20 @@ class IntakeRateWindow(ServerBase):
     site_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class SignInThrottle(ServerBase):
+    """Sign-in attempts per account (kind "account", subject the username as typed, lowercased)
+    and per client address (kind 'address'), in the database so that every worker sees them.
+
+    An attempt is counted before its password is checked, so parallel attempts cannot slip
+    past the limit; a successful sign-in takes its own attempt back.
+    """
+
+    __tablename__ = "server_sign_in_throttle"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
