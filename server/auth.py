@@ -8,17 +8,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain.enums import Role
 from app.persistence.models import User
+from app.services.auth import password_hasher
 from server.persistence.models import AuthToken
 from server.scope import UserScope
 
-_hasher = PasswordHasher()
+_hasher = password_hasher()
 # Verifying against a dummy hash keeps the answer time the same for unknown usernames.
 _DUMMY_HASH = _hasher.hash("not a password")
 
