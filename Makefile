@@ -33,8 +33,11 @@ server: $(STAMP)
 run-offline: demo
 	$(PY) -m ui --workspace $(DEMO_WORKSPACE) --demo-user expert1 --demo-clock
 
+# Two pytest-xdist workers, each on databases of its own (tests/databases.py); TEST_WORKERS=0
+# runs in one process. Targeted runs (pytest tests/x.py) stay in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

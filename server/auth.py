@@ -10,13 +10,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.enums import Role
 from app.persistence.models import User
+from app.services.auth import password_hasher
 from server.changes import server_edit
 from server.persistence.models import AuthToken, SignInThrottle
 from server.scope import UserScope
@@ -24,7 +24,7 @@ from server.sequence import stamp_changes
 
 log = logging.getLogger(__name__)
 
-_hasher = PasswordHasher()
+_hasher = password_hasher()
 # Verifying against a dummy hash keeps the answer time the same for unknown usernames.
 _DUMMY_HASH = _hasher.hash("not a password")
 ACCOUNT, ADDRESS = "account", "address"

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# Before anything imports app.services.auth, and inherited by the server processes: cheap
+# password hashes (production keeps the strong default, see password_hasher).
+os.environ.setdefault("CRM_TEST_CHEAP_PASSWORD_HASHES", "1")
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from app.domain.enums import JourneyEventKind, Role

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,7 +17,26 @@ from app.domain.enums import Role
 from app.domain.errors import ActionRefused
 from app.persistence.models import User
 
-_hasher = PasswordHasher()
+# Set to "1" by the test suite only (tests/conftest.py): every seeded account, every server
+# worker's dummy hash and every online sign-in would otherwise cost a 64 MiB, ~0.3 s hash.
+CHEAP_TEST_HASHES_VARIABLE = "CRM_TEST_CHEAP_PASSWORD_HASHES"
+
+
+def password_hasher(environ: Mapping[str, str] = os.environ) -> PasswordHasher:
+    """argon2id with RFC 9106's recommended low-memory parameters (64 MiB, 3 passes), unless
+    the environment explicitly asks for the cheapest ones, for tests.
+
+    Verifying always uses the parameters written in the stored hash, so a hash made with
+    either setting is checked correctly by the other."""
+    if environ.get(CHEAP_TEST_HASHES_VARIABLE) == "1":
+        logging.getLogger(__name__).warning(
+            "%s=1: cheap password hashes, for tests only", CHEAP_TEST_HASHES_VARIABLE
+        )
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+
+
+_hasher = password_hasher()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.clock import utc_now
-from tests.databases import database_params, database_url, empty_engine, reset_database
+from tests.databases import database_params, database_url, empty_engine
 from tests.e2e.harness import ServerProcess, Workstation, seed_server
 
 SEED_LEADS = 20
@@ -21,9 +21,7 @@ def server_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     engine.dispose()
     yield database_url(request.param, tmp_path)
     if request.param != "sqlite":
-        engine = empty_engine(request.param, tmp_path)
-        reset_database(engine)
-        engine.dispose()
+        empty_engine(request.param, tmp_path).dispose()  # drops our tables
 
 
 @pytest.fixture
