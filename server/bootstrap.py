@@ -51,8 +51,8 @@ def stamp_unsequenced(engine: Engine, now: datetime | None = None) -> int:
             for start in range(0, len(numbered), 1000):
                 session.execute(
                     update(table)
-                    .where(table.c.id == bindparam("b_id"))
-                    .values(server_seq=bindparam("b_seq")),
+                    .where(table.c.id == bindparam("row_id"))
+                    .values(server_seq=bindparam("seq")),
                     numbered[start : start + 1000],
                 )
             head += len(ids)

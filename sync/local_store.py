@@ -105,6 +105,10 @@ class LocalStore:
             if done:
                 connection.execute(delete(OutboxEntry).where(OutboxEntry.op_id.in_(done)))
             for r in results:
+                if r.get("op") is None:
+                    # The server could not read that operation's id: nothing here to mark.
+                    log.warning("push answer without an operation id: %s", r.get("message"))
+                    continue
                 if r["status"] == "rejected" and r.get("code") == CLOCK_AHEAD:
                     restamped += self._restamp(connection, uuid.UUID(r["op"]))
                 elif r["status"] == "rejected":

@@ -54,8 +54,8 @@ class ConflictView:
 def _stamp_time(stamp: str) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(stamp.split("-", 1)[0]) / 1000, UTC)
-    except (ValueError, IndexError):
-        return None
+    except (ValueError, IndexError, OverflowError, OSError):
+        return None  # unreadable, or a stamp beyond any date (shown without its time)
 
 
 def _record_label(session: Session, table: str, row_id: uuid.UUID) -> str:
