@@ -24,11 +24,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.enums import ROLE_LABELS, Role
-from app.persistence.models import User
+from app.services.staff import StaffRow
 
 
 @dataclass(frozen=True)
@@ -38,28 +36,6 @@ class AccountCalls:
     locks: Callable[[], Awaitable[dict[str, Any]]]
     unlock: Callable[[str, str], Awaitable[Any]]
     set_active: Callable[[str, bool], Awaitable[Any]]
-
-
-@dataclass(frozen=True)
-class StaffRow:
-    id: str
-    username: str
-    display_name: str
-    role: str
-    active: bool
-
-
-def workspace_staff(sessions: sessionmaker[Session]) -> Callable[[], list[StaffRow]]:
-    def read() -> list[StaffRow]:
-        with sessions() as session:
-            return [
-                StaffRow(str(u.id), u.username, u.display_name, u.role, u.active)
-                for u in session.scalars(
-                    select(User).where(User.deleted.is_(False)).order_by(User.username)
-                )
-            ]
-
-    return read
 
 
 def _when(text: str | None) -> str:

@@ -36,11 +36,12 @@ from app.services.auth import StaffMember
 from app.services.lead_actions import CallbackRequest, CallNotAllowed, LeadActions
 from app.services.lead_detail import LeadDetail, load_lead_detail
 from app.services.queue import QueueReader, QueueView
+from app.services.staff import workspace_staff
 from app.services.unsold import UnsoldQueries
 from app.settings import Settings
 from app.workspace import Workspace
 from ui import formatting
-from ui.accounts_dialog import AccountCalls, AccountsDialog, workspace_staff
+from ui.accounts_dialog import AccountCalls, AccountsDialog
 from ui.billing_window import BillingCalls, BillingWindow
 from ui.callback_dialog import CallbackDialog
 from ui.close_dialog import CloseDialog

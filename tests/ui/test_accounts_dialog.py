@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ui.accounts_dialog import AccountCalls, AccountsDialog, StaffRow
+from app.services.staff import StaffRow
+from ui.accounts_dialog import AccountCalls, AccountsDialog
 
 STAFF = [
     StaffRow("1", "admin", "Admin", "admin", True),

@@ -336,6 +336,7 @@ def test_a_manager_steers_from_the_pilotage_menu(qtbot, workspace, clock) -> Non
     menus = {m.title(): m for m in win.menuBar().findChildren(QMenu)}
     steering = {a.text(): a for a in menus["&Pilotage"].actions()}
     assert set(steering) == {
+        "Comptes…",
         "Leads invendus…",
         "Facturation mensuelle…",
         "Factures et encaissements…",
