@@ -44,6 +44,9 @@ def main() -> None:
         port=args.port,
         workers=args.workers,
         log_level="warning",
+        # Longer than a workstation's 5 s sync interval: with uvicorn's default (5 s) the server
+        # closed idle connections just as clients reused them ("disconnected without a response").
+        timeout_keep_alive=75,
     )
 
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.enums import ROLE_LABELS, Role
 from app.services.staff import StaffRow
+from ui.formatting import OFFICE_TZ
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,10 @@ class AccountCalls:
 
 
 def _when(text: str | None) -> str:
-    return datetime.fromisoformat(text).astimezone().strftime("%d/%m/%Y %H:%M") if text else ""
+    """An instant in the office's time zone, to the second (a lock's end must not read early)."""
+    if not text:
+        return ""
+    return datetime.fromisoformat(text).astimezone(OFFICE_TZ).strftime("%d/%m/%Y %H:%M:%S")
 
 
 class AccountsDialog(QDialog):

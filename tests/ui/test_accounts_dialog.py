@@ -84,3 +84,11 @@ def test_without_a_server_nothing_can_be_changed(qtbot) -> None:  # type: ignore
     dialog = AccountsDialog(lambda: STAFF, None)
     qtbot.addWidget(dialog)
     assert not dialog.disable_button.isEnabled() and not dialog.unlock_button.isEnabled()
+
+
+def test_lock_times_show_in_the_offices_zone_to_the_second() -> None:
+    from ui.accounts_dialog import _when
+
+    # 02:44:58 UTC in December is 03:44:58 in Paris: a lock must not read as ending earlier.
+    assert _when("2026-12-02T02:44:58+00:00") == "02/12/2026 03:44:58"
+    assert _when(None) == ""
