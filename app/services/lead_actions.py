@@ -168,6 +168,22 @@ class LeadActions:
             callback.completed_at = now
             callback.updated_at = now
 
+    def _answer_pending_callbacks(
+        self, session: Session, lead: Lead, call_started: datetime, now: datetime
+    ) -> None:
+        """A call answers the callbacks planned before it (done); one planned while it ran
+        has not happened, and the call's outcome replaces it (cancelled)."""
+        pending = session.scalars(
+            select(Callback).where(
+                Callback.lead_id == lead.id, Callback.status == CallbackStatus.PENDING
+            )
+        )
+        for callback in pending:
+            planned_during = callback.created_at is not None and callback.created_at >= call_started
+            callback.status = CallbackStatus.CANCELLED if planned_during else CallbackStatus.DONE
+            callback.completed_at = now
+            callback.updated_at = now
+
     def _pending_callback(self, session: Session, lead: Lead) -> Callback | None:
         return session.scalar(
             select(Callback)
@@ -210,6 +226,9 @@ class LeadActions:
                 consumer_requested=request.consumer_requested,
                 consent_note=request.consent_note.strip(),
                 status=CallbackStatus.PENDING,
+                # The service's clock, which calls are compared with (_answer_pending_callbacks).
+                created_at=now,
+                updated_at=now,
             )
         )
         self._set_status(session, lead, LeadStatus.CALLBACK, now, "Rappel planifié")
@@ -323,7 +342,7 @@ class LeadActions:
             attempt.disposition = disposition
             attempt.duration_seconds = max(0, duration_seconds)
             attempt.notes = notes.strip()
-            self._finish_pending_callbacks(session, lead, now, CallbackStatus.DONE)
+            self._answer_pending_callbacks(session, lead, attempt.started_at, now)
 
             if disposition == Disposition.CALLBACK_REQUESTED:
                 assert callback is not None

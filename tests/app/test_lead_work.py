@@ -334,3 +334,37 @@ def test_opposition_during_a_call_ends_it_as_a_refusal(workspace, actions, clock
             Disposition.NOT_INTERESTED,
             30,
         )
+
+
+def test_a_callback_planned_during_a_call_is_not_marked_done_by_that_call(
+    workspace, actions, clock
+) -> None:
+    """The call answers the callbacks planned before it; one planned while it runs (F4, then
+    the outcome) has not happened: replaced by the outcome's slot, it is cancelled, not done."""
+    from app.domain.enums import CallbackStatus
+    from app.persistence.models import Callback
+
+    lead = submit_lead(workspace)
+    earlier = clock() + timedelta(hours=4)
+    actions.schedule_callback(lead, CallbackRequest(earlier, False))
+    clock.advance(hours=4)
+    started = actions.start_call(lead)
+    clock.advance(minutes=1)
+    saturday = clock() + timedelta(days=1)
+    actions.schedule_callback(lead, CallbackRequest(saturday, True, "Rappelez-moi samedi"))
+    clock.advance(minutes=1)
+    actions.log_call(
+        lead,
+        Disposition.CALLBACK_REQUESTED,
+        started.started_at,
+        120,
+        "",
+        CallbackRequest(saturday + timedelta(hours=1), True, "Samedi plutôt 11h"),
+    )
+    with workspace.sessions() as session:
+        by_due = {c.due_at: c.status for c in session.scalars(select(Callback))}
+    assert by_due == {
+        earlier: CallbackStatus.CANCELLED,  # replaced by the one planned during the call
+        saturday: CallbackStatus.CANCELLED,
+        saturday + timedelta(hours=1): CallbackStatus.PENDING,
+    }
