@@ -127,9 +127,6 @@ def apply_push(
     `max_ahead`: how far ahead of `now` a pushed stamp may be (ServerConfig.clock_max_ahead).
     """
     policy = dispatch or DispatchPolicy()
-    answers: list[dict[str, Any]] = []
-    changed: list[Any] = []
-    touched_leads: set[uuid.UUID] = set()
     known = {
         op.op_id: op.result
         for op in session.scalars(
@@ -140,33 +137,85 @@ def apply_push(
     }
     # Held here: the identity map only keeps weak references.
     loaded = _load_rows(session, [o for o in operations if o.op_id not in known])
-    references: set[tuple[str, uuid.UUID]] = set()
-    for op in operations:
-        if op.op_id in known:
-            answers.append(orjson.loads(known[op.op_id]))
-            continue
-        try:
-            _check_stamp(op, now, max_ahead)
-        except ClockAhead as exc:
-            answer = {"status": "rejected", "message": str(exc), "code": CLOCK_AHEAD}
-        except Refused as exc:
-            answer = {"status": "rejected", "message": str(exc)}
-        else:
-            answer = _apply_alone(
-                session, scope, op, now, changed, touched_leads, policy, references
-            )
-        answer["op"] = str(op.op_id)
-        result = orjson.dumps(answer).decode()
-        known[op.op_id] = result  # the same op twice in a batch: applied once
-        session.add(
-            AppliedOperation(op_id=op.op_id, user_id=scope.user_id, applied_at=now, result=result)
-        )
-        answers.append(answer)
-    session.flush()
+    batch = _Batch(session, scope, now, policy, max_ahead)
+    try:
+        # Fast path: the whole chunk in one SAVEPOINT. A refusal is raised before an operation
+        # writes anything, so only an error nobody foresaw needs the slow path below.
+        with session.begin_nested():
+            answers, changed, touched_leads = batch.apply(operations, dict(known), alone=False)
+            session.flush()
+    except OperationalError:
+        raise  # a deadlock or a lost connection: the whole transaction is retried
+    except Exception as exc:
+        log.warning("push chunk applied again operation by operation after: %s", exc)
+        answers, changed, touched_leads = batch.apply(operations, dict(known), alone=True)
+        session.flush()
     del loaded
     if touched_leads:
         recompute_leads(session.connection(), touched_leads)
     return answers, changed
+
+
+@dataclass
+class _Batch:
+    session: Session
+    scope: UserScope
+    now: datetime
+    policy: DispatchPolicy
+    max_ahead: timedelta
+
+    def apply(
+        self, operations: list[Operation], known: dict[uuid.UUID, str], alone: bool
+    ) -> tuple[list[dict[str, Any]], list[Any], set[uuid.UUID]]:
+        """Apply operations in order: (answers, changed rows, leads to recompute). `alone`:
+        each in a SAVEPOINT of its own, so an unforeseen database error refuses it alone."""
+        session, scope, now = self.session, self.scope, self.now
+        answers: list[dict[str, Any]] = []
+        changed: list[Any] = []
+        touched_leads: set[uuid.UUID] = set()
+        references: set[tuple[str, uuid.UUID]] = set()
+        for op in operations:
+            if op.op_id in known:
+                answers.append(orjson.loads(known[op.op_id]))
+                continue
+            try:
+                _check_stamp(op, now, self.max_ahead)
+            except ClockAhead as exc:
+                answer = {"status": "rejected", "message": str(exc), "code": CLOCK_AHEAD}
+            except Refused as exc:
+                answer = {"status": "rejected", "message": str(exc)}
+            else:
+                apply = _apply_alone if alone else _apply_refusing
+                answer = apply(
+                    session, scope, op, now, changed, touched_leads, self.policy, references
+                )
+            answer["op"] = str(op.op_id)
+            result = orjson.dumps(answer).decode()
+            known[op.op_id] = result  # the same op twice in a batch: applied once
+            session.add(
+                AppliedOperation(
+                    op_id=op.op_id, user_id=scope.user_id, applied_at=now, result=result
+                )
+            )
+            answers.append(answer)
+        return answers, changed, touched_leads
+
+
+def _apply_refusing(
+    session: Session,
+    scope: UserScope,
+    op: Operation,
+    now: datetime,
+    changed: list[Any],
+    touched_leads: set[uuid.UUID],
+    policy: DispatchPolicy,
+    references: set[tuple[str, uuid.UUID]],
+) -> dict[str, Any]:
+    """Apply one operation; a refusal (raised before it writes anything) refuses it alone."""
+    try:
+        return _apply(session, scope, op, now, changed, touched_leads, policy, references)
+    except Refused as exc:
+        return {"status": "rejected", "message": str(exc)}
 
 
 def _apply_alone(
