@@ -79,8 +79,9 @@ T = TypeVar("T")
 
 # The workstation pushes at most PUSH_BATCH operations at a time; more is not a workstation.
 MAX_PUSH_OPERATIONS = PUSH_BATCH
-# Operations applied per write transaction (row locks and the sequence lock held that long).
-PUSH_CHUNK = 50
+# Operations applied per write transaction (row locks and the sequence lock held that long:
+# about 0.15 s for 250 on the bench, so intake waits little; fewer costs a commit each).
+PUSH_CHUNK = 250
 
 OUTDATED = (
     "Cette version du poste de travail est trop ancienne pour le serveur : "
