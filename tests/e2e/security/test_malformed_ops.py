@@ -14,6 +14,7 @@ import pytest
 from app.clock import utc_now
 from app.ids import uuid7
 from app.persistence.models import CallAttempt, Lead
+from server.app import PUSH_CHUNK
 from sync.engine import PUSH_BATCH
 from tests.e2e.security.conftest import LiveServer, op, stamp, statuses
 from tests.e2e.security.test_values import (
@@ -157,7 +158,7 @@ def test_a_long_push_applies_in_order_across_its_chunks(live_server: LiveServer)
     lead = new_lead(live_server)
     at = int(utc_now().timestamp() * 1000)
     ops, seen = [], lead.hlc
-    for n in range(120):
+    for n in range(PUSH_CHUNK + 120):  # over two chunks
         note: Any = 70 if n == 70 else f"Note {n}"
         hlc = stamp("ws", at, n)
         ops.append(
@@ -171,16 +172,16 @@ def test_a_long_push_applies_in_order_across_its_chunks(live_server: LiveServer)
         )
         seen = seen if n == 70 else hlc
     answer = live_server.push("expert1", *ops)
-    expected = ["applied"] * 120
+    expected = ["applied"] * len(ops)
     expected[70] = "rejected"
     assert statuses(answer) == expected
     assert [r["op"] for r in answer.json()["results"]] == [o["op"] for o in ops]
-    assert stored_lead(live_server, lead.id).qualification_note == "Note 119"
+    assert stored_lead(live_server, lead.id).qualification_note == f"Note {len(ops) - 1}"
 
 
 def test_a_retried_long_push_gets_its_stored_answers(live_server: LiveServer) -> None:
     lead = new_lead(live_server)
-    ops = [good_note(lead, f"N{n}") for n in range(60)]
+    ops = [good_note(lead, f"N{n}") for n in range(PUSH_CHUNK + 10)]  # over two chunks
     ops.append({"op": str(uuid7()), "table": "leads"})
     first = live_server.push("expert1", *ops)
     again = live_server.push("expert1", *ops)
