@@ -225,9 +225,10 @@ INSERT_AUTHORS: dict[str, str] = {
 # Insert columns the server fills in when a workstation leaves them out: the authors, and the
 # expert a callback is for (the one who plans it, unless a manager assigns it).
 SERVER_FILLED: dict[str, frozenset[str]] = {
-    table: frozenset({column} | ({"assigned_to_id"} if table == "callbacks" else set()))
-    for table, column in INSERT_AUTHORS.items()
+    **{table: frozenset({column}) for table, column in INSERT_AUTHORS.items()},
+    "callbacks": frozenset({INSERT_AUTHORS["callbacks"], "assigned_to_id"}),
 }
+
 BY_MODEL: dict[type[Base], SyncedTable] = {t.model: t for t in TABLES}
 
 
