@@ -27,7 +27,7 @@ from app.domain.enums import DesiredStart, JourneyEventKind, LeadStatus, Role
 from app.persistence.models import Category, JourneyEvent, Lead
 from app.persistence.models import User as UserRow
 from app.services.demand_history import DemandSelection, history_to_json, read_demand_history
-from app.services.intake import (
+from app.services.leads.intake import (
     DESCRIPTION_MAX,
     JOURNEY_MAX_STEPS,
     STEP_SECONDS_MAX,

@@ -33,7 +33,7 @@ from app.billing.sepa import (
 from app.clock import paris_today
 from app.domain.errors import FieldErrors
 from app.persistence.models import DebitBatch, Invoice, Payment, PaymentReminder, SepaMandate
-from app.services.receivables import Receivable, receivables
+from app.services.billing.receivables import Receivable, receivables
 from server.changes import ChangedRows, server_edit, server_stamp
 
 

@@ -38,7 +38,7 @@ from app.persistence.models import (
     LeadDispute,
     LeadSale,
 )
-from app.services.contract_terms import category_floors, terms_of
+from app.services.contracts.contract_terms import category_floors, terms_of
 from server.changes import ChangedRows, server_edit, server_stamp
 from server.sequence import take_numbers
 

@@ -33,7 +33,7 @@ from app.persistence.models import (
     Provider,
     SepaMandate,
 )
-from app.services.receivables import receivables
+from app.services.billing.receivables import receivables
 from server.collection import debit_run
 from server.dispatch import dispatch_sessions
 from server.invoicing import issue_invoice, providers_to_invoice

@@ -38,7 +38,7 @@ from app.persistence.models import (
     Provider,
     UnsoldLead,
 )
-from app.services.contract_terms import SELLING_STATUSES, selling
+from app.services.contracts.contract_terms import SELLING_STATUSES, selling
 from server.changes import ChangedRows, server_edit, server_stamp
 
 T = TypeVar("T")

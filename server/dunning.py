@@ -17,7 +17,7 @@ from app.billing.dunning import DunningPolicy
 from app.clock import paris_today
 from app.domain.contracts import ContractStatus, RequestKind, RequestState
 from app.persistence.models import Contract, ContractRequest, ContractVersion, Invoice
-from app.services.receivables import receivables
+from app.services.billing.receivables import receivables
 from server.changes import ChangedRows, server_stamp
 
 UNPAID = "unpaid"

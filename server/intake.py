@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.persistence.models import Site
-from app.services.intake import (
+from app.services.leads.intake import (
     LeadSubmission,
     add_journey,
     recent_duplicate,

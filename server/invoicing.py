@@ -47,7 +47,7 @@ from app.persistence.models import (
     ProviderCredit,
     SepaMandate,
 )
-from app.services.contract_terms import SELLING_STATUSES
+from app.services.contracts.contract_terms import SELLING_STATUSES
 from server.changes import ChangedRows, server_edit, server_stamp
 from server.sequence import take_numbers
 

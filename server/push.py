@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.dispatch.matching import DispatchPolicy
 from app.ids import uuid7
 from app.persistence.models import CallAttempt, Lead, SyncConflict
-from app.services.derived import recompute_leads
+from app.services.leads.derived import recompute_leads
 from server.collection import refusal as collection_refusal
 from server.contracts import refusal as contract_refusal
 from server.persistence.models import AppliedOperation

@@ -30,7 +30,7 @@ from app.persistence.models import (
     SyncConflict,
     SyncState,
 )
-from app.services.derived import recompute_leads
+from app.services.leads.derived import recompute_leads
 from app.workspace import OWNER_KEY
 from sync.hlc import CLOCK_AHEAD, HybridClock
 from sync.schema import BY_NAME, decode

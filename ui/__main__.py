@@ -29,17 +29,17 @@ from app.workspace import (
     adopt_shared_workspace,
     default_workspace_path,
 )
-from ui.accounts_dialog import AccountCalls
-from ui.billing_window import BillingCalls
-from ui.conflicts_dialog import ConflictsDialog
-from ui.demo_clock import clock_in_calling_hours
-from ui.main_window import MainWindow
-from ui.qt_runtime import keep_singletons_alive
-from ui.sales_window import SalesWindow
-from ui.sign_in_dialog import SignInDialog
-from ui.simulation_dialog import DemandSource, local_demand_source
-from ui.sync_session import AccountSignIn, SyncSession
-from ui.workspace_dialog import open_or_recover
+from ui.admin.accounts_dialog import AccountCalls
+from ui.billing.billing_window import BillingCalls
+from ui.contracts.simulation_dialog import DemandSource, local_demand_source
+from ui.core.demo_clock import clock_in_calling_hours
+from ui.core.qt_runtime import keep_singletons_alive
+from ui.pipeline.sales_window import SalesWindow
+from ui.queue.main_window import MainWindow
+from ui.session.sign_in_dialog import SignInDialog
+from ui.session.workspace_dialog import open_or_recover
+from ui.sync.conflicts_dialog import ConflictsDialog
+from ui.sync.sync_session import AccountSignIn, SyncSession
 
 log = logging.getLogger("crm")
 

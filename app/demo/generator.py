@@ -42,7 +42,7 @@ from app.policy.interest import JourneyStep, interest_score
 from app.policy.queue_rules import enters_qualification_queue, priority_key
 from app.reference import departements
 from app.services.auth import hash_password
-from app.services.queue import search_name_key
+from app.services.leads.queue import search_name_key
 from app.workspace import Workspace, create_workspace, open_workspace
 
 DEMO_PASSWORD = "demo"

@@ -23,7 +23,7 @@ from app.persistence.models import (
     ProviderZone,
     User,
 )
-from app.services.providers import company_key
+from app.services.providers.providers import company_key
 
 TRADES = ("Rénovation", "Bâtiment", "Plomberie", "Cuisines", "Toitures", "Menuiserie",
           "Peinture", "Isolation", "Paysages", "Chauffage", "Carrelage", "Maçonnerie")  # fmt: skip

@@ -1,6 +1,6 @@
 """The life cycle of a lead: which status changes each role may make, and what they need.
 
-One table serves the expert's actions on a workstation (app.services.lead_actions) and the
+One table serves the expert's actions on a workstation (app.services.leads.lead_actions) and the
 server when a pushed lead edit changes `status` (server.rights), so a script cannot do what
 the app would refuse.
 

@@ -29,7 +29,7 @@ from app.persistence.models import (
     ContractZone,
     Lead,
 )
-from app.services.contract_terms import selling
+from app.services.contracts.contract_terms import selling
 
 CONTACT_SAMPLE = 5000
 

@@ -41,8 +41,8 @@ from app.billing.sepa import (
 )
 from app.domain.errors import ActionRefused, FieldErrors
 from app.persistence.models import Payment
-from app.services.collection import CollectionService
-from app.services.collection_queries import CollectionQueries, InvoiceFilter, InvoiceState
+from app.services.billing.collection import CollectionService
+from app.services.billing.collection_queries import CollectionQueries, InvoiceFilter, InvoiceState
 from tests.conftest import TUESDAY_11H_PARIS
 from tests.contract_fixtures import add_issued_invoice
 from tests.pdf_checks import fonts_not_embedded, metadata_disagreements
@@ -363,7 +363,7 @@ def test_an_invoice_a_mandate_will_collect_announces_the_debit(books, provider, 
     import facturx
     from pypdf import PdfReader
 
-    from app.services.invoice_queries import facturx_invoice
+    from app.services.billing.invoice_queries import facturx_invoice
     from app.settings import Settings
 
     service, _queries, _old, new = books

@@ -27,8 +27,8 @@ from app.domain.disputes import DisputeReason, check_filing
 from app.domain.errors import ActionRefused, FieldErrors
 from app.domain.zones import ZoneInput
 from app.persistence.models import ContractEvent, ContractRequest, ContractVersion, Provider
-from app.services.contract_queries import ContractQueries
-from app.services.contracts import ContractService
+from app.services.contracts.contract_queries import ContractQueries
+from app.services.contracts.contracts import ContractService
 from tests.contract_fixtures import add_provider, category_id, terms
 
 CAT = uuid.UUID(int=1)

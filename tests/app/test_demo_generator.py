@@ -13,7 +13,7 @@ from app.domain.enums import LeadStatus
 from app.domain.postcodes import departement_code_for_postcode
 from app.persistence.models import CallAttempt, Callback, JourneyEvent, Lead
 from app.services.auth import sign_in
-from app.services.queue import QueueReader, QueueView
+from app.services.leads.queue import QueueReader, QueueView
 from app.workspace import open_workspace
 
 NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)

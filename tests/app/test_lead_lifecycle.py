@@ -9,7 +9,7 @@ from app.domain.enums import OPEN_STATUSES, CloseReason, LeadStatus, Role
 from app.domain.errors import ActionRefused
 from app.domain.lead_lifecycle import LeadFacts, may_edit, transition_refusal
 from app.persistence.models import Lead, LeadStatusChange
-from app.services.lead_actions import LeadActions
+from app.services.leads.lead_actions import LeadActions
 from tests.conftest import add_user, submit_lead
 
 READY = LeadFacts(qualified=True, contact_verified=True, close_reason="not_interested")

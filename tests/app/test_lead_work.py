@@ -12,9 +12,14 @@ from app.domain.errors import ActionRefused, FieldErrors
 from app.persistence.models import CallAttempt, Lead, LeadStatusChange
 from app.policy.calling_rules import CallBlock, CallDecision
 from app.services.auth import sign_in
-from app.services.lead_actions import CallbackRequest, LeadActions, RequalificationForm, SlotRefused
-from app.services.lead_detail import load_lead_detail
-from app.services.queue import QueueReader, QueueView
+from app.services.leads.lead_actions import (
+    CallbackRequest,
+    LeadActions,
+    RequalificationForm,
+    SlotRefused,
+)
+from app.services.leads.lead_detail import load_lead_detail
+from app.services.leads.queue import QueueReader, QueueView
 from tests.conftest import add_user, submit_lead
 
 GOOD_FORM = RequalificationForm(

@@ -126,7 +126,7 @@ def test_migration_renormalises_stored_phones(workspace, clock, expert) -> None:
     from sqlalchemy import text
 
     from app.persistence.database import current_revision, head_revision, migrate
-    from app.services.lead_actions import LeadActions
+    from app.services.leads.lead_actions import LeadActions
     from tests.conftest import submit_lead
 
     martinique = submit_lead(workspace, phone="+596 596 71 23 45", postcode="97200", city="FdF")

@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 from app.demo.providers import add_demo_providers, write_prospect_csv
 from app.domain.enums import Role
 from app.persistence.models import Provider
-from app.services.prospect_import import (
+from app.services.providers.prospect_import import (
     Decision,
     apply_plan,
     guess_mapping,
     prepare,
     read_csv,
 )
-from app.services.providers import NewProvider, ProviderForm, ProviderService
+from app.services.providers.providers import NewProvider, ProviderForm, ProviderService
 from tests.conftest import add_user
 
 

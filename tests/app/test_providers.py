@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from app.domain.errors import FieldErrors
 from app.domain.providers import ActivityKind, CallOutcome, LostReason, ProviderStage
 from app.persistence.models import Category, Provider, ProviderChange
-from app.services.provider_activities import ProviderActivities
-from app.services.provider_queries import ProviderFilter, ProviderQueries
-from app.services.providers import (
+from app.services.providers.provider_activities import ProviderActivities
+from app.services.providers.provider_queries import ProviderFilter, ProviderQueries
+from app.services.providers.providers import (
     ContactInput,
     NewProvider,
     ProviderForm,

@@ -21,7 +21,7 @@ from app.billing.ledger import PaymentKind
 from app.billing.sepa import MandateKind, next_settlement_day
 from app.ids import uuid7
 from app.persistence.models import Invoice, Payment, SepaMandate
-from app.services.collection_queries import CollectionQueries, InvoiceFilter, InvoiceState
+from app.services.billing.collection_queries import CollectionQueries, InvoiceFilter, InvoiceState
 from app.services.reference_data import install_reference_data
 from server.collection import debit_run
 from server.dispatch import dispatch_sessions

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402
 
 from app.services.auth import sign_in  # noqa: E402
 from app.workspace import open_workspace  # noqa: E402
-from ui.demo_clock import clock_in_calling_hours  # noqa: E402
-from ui.main_window import MainWindow  # noqa: E402
+from ui.core.demo_clock import clock_in_calling_hours  # noqa: E402
+from ui.queue.main_window import MainWindow  # noqa: E402
 
 
 def ms(seconds: float) -> float:

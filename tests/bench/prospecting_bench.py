@@ -18,8 +18,8 @@ from app.domain.enums import Role
 from app.persistence.models import Category
 from app.services.auth import StaffMember
 from app.services.demand_history import DemandSelection, RadiusZone, read_demand_history
-from app.services.prospect_import import apply_plan, guess_mapping, prepare, read_csv
-from app.services.providers import ProviderService
+from app.services.providers.prospect_import import apply_plan, guess_mapping, prepare, read_csv
+from app.services.providers.providers import ProviderService
 from app.workspace import create_workspace, open_workspace
 
 

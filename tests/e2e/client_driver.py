@@ -12,7 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 import ui.__main__ as entry
-from ui.sign_in_dialog import SignInDialog
+from ui.session.sign_in_dialog import SignInDialog
 
 SECONDS_SIGNED_IN = 3
 

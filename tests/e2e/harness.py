@@ -26,7 +26,7 @@ from app.domain.enums import JourneyEventKind, Role
 from app.persistence.database import make_engine, make_session_factory
 from app.persistence.models import Contract, ContractVersion, Lead, LeadSale, User
 from app.services.auth import hash_password
-from app.services.intake import JourneyInput, LeadSubmission, register_lead
+from app.services.leads.intake import JourneyInput, LeadSubmission, register_lead
 from app.services.reference_data import install_reference_data
 from app.workspace import Workspace, create_workspace, open_workspace
 from server.bootstrap import stamp_unsequenced

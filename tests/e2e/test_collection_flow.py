@@ -19,13 +19,13 @@ from app.clock import paris_today, utc_now
 from app.persistence.database import make_engine
 from app.persistence.models import Payment, Provider
 from app.services.auth import StaffMember
-from app.services.collection import CollectionService
-from app.services.collection_queries import CollectionQueries
+from app.services.billing.collection import CollectionService
+from app.services.billing.collection_queries import CollectionQueries
 from app.settings import Settings
 from sync.engine import ServerRefused
 from tests.conftest import FakeClock
 from tests.e2e.harness import seed_month_sales
-from ui.debit_tab import creditor_of, lines_of
+from ui.billing.debit_tab import creditor_of, lines_of
 
 
 def _last_month() -> tuple[str, date]:

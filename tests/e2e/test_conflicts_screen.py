@@ -12,7 +12,7 @@ from app.clock import utc_now
 from app.domain.enums import Role
 from app.persistence.models import Lead, SyncConflict
 from app.services.auth import StaffMember
-from ui.conflicts_dialog import ConflictsDialog
+from ui.sync.conflicts_dialog import ConflictsDialog
 
 
 @pytest.mark.parametrize("server_database", ["sqlite"], indirect=True)

@@ -29,10 +29,10 @@ from app.persistence.models import (
     UnsoldLead,
 )
 from app.services.auth import StaffMember
-from app.services.contract_queries import ContractQueries
-from app.services.contracts import ContractService
-from app.services.disputes import DisputeService
-from app.services.unsold import UnsoldQueries
+from app.services.billing.disputes import DisputeService
+from app.services.contracts.contract_queries import ContractQueries
+from app.services.contracts.contracts import ContractService
+from app.services.leads.unsold import UnsoldQueries
 from server.intake import issue_site_key
 from tests.contract_fixtures import add_provider, category_id, terms
 from tests.e2e.harness import PASSWORD, server_count

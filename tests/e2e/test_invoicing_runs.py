@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.clock import paris_today, utc_now
 from app.persistence.database import make_engine
 from app.persistence.models import Invoice
-from app.services.contract_queries import ContractQueries
+from app.services.contracts.contract_queries import ContractQueries
 from server.invoicing import issued_numbers
 from sync.engine import ServerRefused
 from tests.e2e.harness import PASSWORD, seed_month_sales

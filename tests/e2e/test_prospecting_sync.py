@@ -12,8 +12,13 @@ from app.domain.providers import ActivityKind, CallOutcome, ProviderStage
 from app.persistence.models import Category, Provider, ProviderChange, ProviderContact
 from app.services.auth import StaffMember
 from app.services.demand_history import DemandSelection, history_from_json
-from app.services.provider_activities import ProviderActivities
-from app.services.providers import ContactInput, NewProvider, ProviderForm, ProviderService
+from app.services.providers.provider_activities import ProviderActivities
+from app.services.providers.providers import (
+    ContactInput,
+    NewProvider,
+    ProviderForm,
+    ProviderService,
+)
 from sync.engine import ServerApi
 from tests.e2e.harness import PASSWORD
 

@@ -31,7 +31,7 @@ from sync.engine import ForeignWorkspace, ServerApi, SyncEngine
 from sync.local_store import LocalStore, apply_engine
 from sync.tracking import workstation_clock
 from tests.e2e.harness import PASSWORD, server_count
-from ui.sync_session import AccountSignIn, SyncSession
+from ui.sync.sync_session import AccountSignIn, SyncSession
 
 
 def in_loop(work: Callable[[], Awaitable[Any]]) -> Any:

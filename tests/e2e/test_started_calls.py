@@ -9,7 +9,7 @@ from app.domain.postcodes import zone_for_departement
 from app.persistence.models import CallAttempt, Lead, OutboxEntry
 from app.policy.calling_rules import DEFAULT_CALLING_RULES, next_calling_time
 from app.services.auth import StaffMember
-from app.services.lead_actions import LeadActions
+from app.services.leads.lead_actions import LeadActions
 from tests.e2e.harness import Workstation, server_count
 
 

@@ -21,7 +21,7 @@ from app.persistence.models import (
     LeadSale,
     ProviderCredit,
 )
-from app.services.intake import register_lead
+from app.services.leads.intake import register_lead
 from server.dispatch import dispatch_sessions
 from server.invoicing import issue_invoice, providers_to_invoice
 from server.persistence.database import server_engines, session_factory

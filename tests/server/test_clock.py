@@ -17,7 +17,7 @@ from app.domain.enums import Role
 from app.ids import uuid7
 from app.persistence.database import make_engine, make_session_factory
 from app.persistence.models import Lead, SyncConflict, User
-from app.services.intake import register_lead
+from app.services.leads.intake import register_lead
 from app.workspace import create_workspace
 from server.bootstrap import repair_future_clocks
 from server.push import Operation, apply_push

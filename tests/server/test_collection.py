@@ -26,8 +26,8 @@ from app.persistence.models import (
     Payment,
     SepaMandate,
 )
-from app.services.collection_queries import CollectionQueries
-from app.services.receivables import receivables
+from app.services.billing.collection_queries import CollectionQueries
+from app.services.billing.receivables import receivables
 from server.collection import DebitRunRefused, debit_run, refusal
 from server.contracts import answer_request
 from server.dunning import dunning_requests

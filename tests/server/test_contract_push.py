@@ -16,7 +16,7 @@ from app.domain.enums import LeadStatus, Role
 from app.ids import uuid7
 from app.persistence.database import make_engine, make_session_factory
 from app.persistence.models import Contract, ContractVersion, LeadSale, User
-from app.services.intake import register_lead
+from app.services.leads.intake import register_lead
 from server.push import Operation, apply_push
 from server.scope import UserScope
 from sync.hlc import Stamp

@@ -23,8 +23,8 @@ from app.persistence.models import (
     User,
 )
 from app.services.auth import StaffMember
-from app.services.contracts import ContractService
-from app.services.intake import register_lead
+from app.services.contracts.contracts import ContractService
+from app.services.leads.intake import register_lead
 from server.contracts import answer_request
 from server.dispatch import dispatch_lead, dispatch_sessions
 from server.persistence.database import session_factory

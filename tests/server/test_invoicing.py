@@ -99,7 +99,7 @@ def test_an_issued_invoice_prints_every_mandatory_mention(books, tmp_path) -> No
     from pypdf import PdfReader
 
     from app.reports.invoice_pdf import write_invoice_pdf
-    from app.services.invoice_queries import invoice_document
+    from app.services.billing.invoice_queries import invoice_document
     from app.settings import Settings
 
     sessions, dispatch, providers = books
@@ -154,7 +154,7 @@ def test_the_facturx_xml_passes_the_packages_own_check_and_is_embedded(books, tm
 
     from app.billing.facturx_xml import cii_xml, facturx_pdf
     from app.reports.invoice_pdf import write_invoice_pdf
-    from app.services.invoice_queries import invoice_document
+    from app.services.billing.invoice_queries import invoice_document
     from app.settings import Settings
 
     sessions, dispatch, providers = books
@@ -181,7 +181,7 @@ def test_a_credit_note_cancels_an_issued_invoice_which_is_then_invoiced_again(bo
     import facturx
 
     from app.billing.facturx_xml import cii_xml
-    from app.services.invoice_queries import invoice_document
+    from app.services.billing.invoice_queries import invoice_document
     from app.settings import Settings
     from server.invoicing import CreditNoteRefused, issue_credit_note
 
@@ -220,8 +220,8 @@ def test_partial_credit_notes_never_credit_more_than_the_invoice(books) -> None:
 
     from app.billing.facturx_xml import cii_xml
     from app.billing.invoice_maths import vat_amount
-    from app.services.invoice_queries import invoice_document
-    from app.services.receivables import receivables
+    from app.services.billing.invoice_queries import invoice_document
+    from app.services.billing.receivables import receivables
     from app.settings import Settings
     from server.invoicing import CreditNoteRefused, issue_credit_note
 
@@ -266,7 +266,7 @@ def test_every_kind_of_document_passes_the_official_en16931_rules(books) -> None
 
     from app.billing.sepa import MandateKind
     from app.persistence.models import SepaMandate
-    from app.services.invoice_queries import facturx_invoice
+    from app.services.billing.invoice_queries import facturx_invoice
     from app.settings import Settings
     from server.invoicing import issue_credit_note
     from tests.en16931 import breaches

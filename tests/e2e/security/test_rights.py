@@ -35,7 +35,7 @@ from app.persistence.models import (
     ProviderActivity,
     User,
 )
-from app.services.intake import register_lead
+from app.services.leads.intake import register_lead
 from tests.e2e.harness import lead_submission
 from tests.e2e.security.conftest import LiveServer, op, statuses
 

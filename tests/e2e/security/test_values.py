@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.clock import utc_now
 from app.domain.enums import Disposition
 from app.persistence.models import CallAttempt, Lead, Provider, User
-from app.services.intake import register_lead
+from app.services.leads.intake import register_lead
 from tests.e2e.harness import lead_submission
 from tests.e2e.security.conftest import LiveServer, op, statuses
 

@@ -1,0 +1,640 @@
+"""The qualification expert's main window: the queue, the lead, and the keyboard actions."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QWidget,
+)
+
+from app.clock import Clock
+from app.domain.enums import (
+    DISPOSITION_LABELS,
+    OPEN_STATUSES,
+    ROLE_LABELS,
+    Disposition,
+    LeadStatus,
+    Role,
+)
+from app.domain.errors import ActionRefused
+from app.services.auth import StaffMember
+from app.services.leads.lead_actions import CallbackRequest, CallNotAllowed, LeadActions
+from app.services.leads.lead_detail import LeadDetail, load_lead_detail
+from app.services.leads.queue import QueueReader, QueueView
+from app.services.leads.unsold import UnsoldQueries
+from app.services.staff import workspace_staff
+from app.settings import Settings
+from app.workspace import Workspace
+from ui.admin.accounts_dialog import AccountCalls, AccountsDialog
+from ui.billing.billing_window import BillingCalls, BillingWindow
+from ui.billing.invoice_run_dialog import InvoiceRunDialog
+from ui.core import formatting
+from ui.core.message_bar import message_bar
+from ui.queue.callback_dialog import CallbackDialog
+from ui.queue.close_dialog import CloseDialog
+from ui.queue.lead_panel import LeadPanel
+from ui.queue.queue_model import QueueTableModel
+from ui.queue.requalification_dialog import RequalificationDialog
+from ui.queue.unsold_dialog import Redispatch, UnsoldDialog
+
+log = logging.getLogger(__name__)
+
+# Opens a tel: link with the workstation's softphone; False when nothing handles tel: links.
+Dialer = Callable[[str], bool]
+
+VIEW_LABELS = {
+    QueueView.CALL_QUEUE: "File d'appel",
+    QueueView.CALLBACKS: "Rappels planifiés",
+    QueueView.QUALIFIED: "Qualifiés à libérer",
+}
+OUTCOME_KEYS = {
+    Disposition.QUALIFIED: "Ctrl+1",
+    Disposition.NOT_INTERESTED: "Ctrl+2",
+    Disposition.UNREACHABLE: "Ctrl+3",
+    Disposition.WRONG_NUMBER: "Ctrl+4",
+    Disposition.CALLBACK_REQUESTED: "Ctrl+5",
+    Disposition.DUPLICATE: "Ctrl+6",
+}
+REFRESH_INTERVAL_MS = 60_000
+COLUMN_WIDTHS = (62, 52, 160, 150, 170, 80, 52, 52, 210, 120)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        workspace: Workspace,
+        user: StaffMember,
+        clock: Clock,
+        dialer: Dialer,
+        on_sign_out: Callable[[], None] | None = None,
+        clock_note: str = "",
+        settings: Settings | None = None,
+        status_widgets: tuple[QWidget, ...] = (),
+        redispatch: Redispatch | None = None,
+        open_sales: Callable[[], None] | None = None,
+        billing: BillingCalls | None = None,
+        accounts: AccountCalls | None = None,
+    ) -> None:
+        super().__init__()
+        self.account_calls = accounts
+        self.workspace = workspace
+        self.user = user
+        self.clock = clock
+        self.dialer = dialer
+        self.redispatch = redispatch
+        self._open_sales = open_sales
+        self.billing = billing or BillingCalls()
+        self.billing_window: BillingWindow | None = None
+        self._on_sign_out = on_sign_out
+        self.settings = settings or Settings()
+        self.reader = QueueReader(workspace.sessions, clock, self.settings.calling)
+        self.lead_actions = LeadActions(
+            workspace.sessions, clock, user, self.settings.calling, self.settings.queue
+        )
+        self.setWindowTitle(f"CRM Leads – Qualification – {user.display_name}")
+        self.resize(1400, 860)
+
+        self.model = QueueTableModel(self.reader, clock)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
+
+        self.panel = LeadPanel(clock)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([900, 500])
+        self.setCentralWidget(splitter)
+
+        self._build_actions()
+        self._build_toolbar()
+        self.messages = message_bar(self)
+        self._build_status_bar(clock_note)
+        for widget in status_widgets:
+            self.statusBar().addPermanentWidget(widget)
+        self.model.on_loaded = self._update_counts
+
+        self._selecting = False
+        self._taken: uuid.UUID | None = None  # the lead last handed out by "next lead"
+        self._skipped: set[uuid.UUID] = set()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(REFRESH_INTERVAL_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._refresh_timer.start()
+        self.model.reload()
+        self.table.setFocus()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _action(
+        self, text: str, shortcut: str, slot: Callable[[], object], tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{tip or text} ({shortcut})")
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.act_next = self._action(
+            "Lead suivant", "F2", self.next_lead, "Prendre le prochain lead appelable"
+        )
+        self.act_call = self._action(
+            "Appeler", "F3", self.call_lead, "Composer le numéro et lancer le chrono"
+        )
+        self.act_callback = self._action(
+            "Rappel…", "F4", self.schedule_callback, "Planifier un rappel"
+        )
+        self.act_requalify = self._action("Requalifier…", "F6", self.requalify)
+        self.act_release = self._action(
+            "Libérer", "F7", self.release, "Libérer pour diffusion aux prestataires"
+        )
+        self.act_close = self._action("Clôturer…", "F8", self.close_lead, "Clôturer avec un motif")
+        self.act_opposition = self._action(
+            "Opposition…",
+            "Shift+F8",
+            self.record_opposition,
+            "Le consommateur refuse tout nouvel appel",
+        )
+        self.act_refresh = self._action("Actualiser", "F5", self.refresh_and_unskip)
+        self.act_search = self._action("Rechercher", "Ctrl+F", self.focus_search)
+        self.outcome_actions = {
+            disposition: self._action(
+                f"{DISPOSITION_LABELS[disposition]}",
+                key,
+                lambda d=disposition: self.log_outcome(d),
+                f"Issue : {DISPOSITION_LABELS[disposition]}",
+            )
+            for disposition, key in OUTCOME_KEYS.items()
+        }
+        menu = self.menuBar()
+        lead_menu = menu.addMenu("&Lead")
+        for action in (
+            self.act_next,
+            self.act_call,
+            self.act_callback,
+            self.act_requalify,
+            self.act_release,
+            self.act_close,
+            self.act_opposition,
+        ):
+            lead_menu.addAction(action)
+        outcome_menu = menu.addMenu("&Issue d'appel")
+        for action in self.outcome_actions.values():
+            outcome_menu.addAction(action)
+        view_menu = menu.addMenu("&Affichage")
+        view_menu.addAction(self.act_refresh)
+        view_menu.addAction(self.act_search)
+        if self.user.role in (Role.MANAGER, Role.ADMIN):
+            steering = menu.addMenu("&Pilotage")
+            unsold = QAction("Leads invendus…", self)
+            unsold.triggered.connect(self.show_unsold)
+            steering.addAction(unsold)
+            invoices = QAction("Facturation mensuelle…", self)
+            invoices.triggered.connect(self.show_invoice_run)
+            steering.addAction(invoices)
+            collection = QAction("Factures et encaissements…", self)
+            collection.setShortcut(QKeySequence("Ctrl+Shift+F"))
+            collection.triggered.connect(self.show_billing)
+            steering.addAction(collection)
+            accounts = QAction("Comptes…", self)
+            accounts.triggered.connect(self.show_accounts)
+            steering.addAction(accounts)
+            if self._open_sales is not None:
+                sales = QAction("Prospection, contrats et contestations…", self)
+                sales.setShortcut(QKeySequence("Ctrl+Shift+P"))
+                sales.triggered.connect(self._open_sales)
+                steering.addAction(sales)
+        session_menu = menu.addMenu("&Session")
+        sign_out = QAction("Se déconnecter", self)
+        sign_out.triggered.connect(self.sign_out)
+        session_menu.addAction(sign_out)
+        quit_action = QAction("Quitter", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        session_menu.addAction(quit_action)
+
+    def show_invoice_run(self) -> None:
+        InvoiceRunDialog(self.billing.invoice_run, self.clock, self).exec()
+
+    def show_billing(self) -> BillingWindow:
+        if self.billing_window is None:
+            self.billing_window = BillingWindow(
+                self.workspace, self.user, self.clock, self.settings, self.billing, self
+            )
+        self.billing_window.show()
+        self.billing_window.raise_()
+        return self.billing_window
+
+    def show_accounts(self) -> None:
+        dialog = AccountsDialog(workspace_staff(self.workspace.sessions), self.account_calls, self)
+        dialog.refresh()
+        dialog.exec()
+
+    def show_unsold(self) -> None:
+        UnsoldDialog(UnsoldQueries(self.workspace.sessions), self.redispatch, self).exec()
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Actions")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(bar)
+        self.view_picker = QComboBox()
+        for view, label in VIEW_LABELS.items():
+            self.view_picker.addItem(label, view)
+        self.view_picker.currentIndexChanged.connect(self._on_view_changed)
+        bar.addWidget(self.view_picker)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Nom, téléphone, code postal ou n° de lead (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(300)
+        self.search.returnPressed.connect(self.run_search)
+        self.search.textChanged.connect(self._on_search_text)
+        bar.addWidget(self.search)
+        bar.addSeparator()
+        for action in (self.act_next, self.act_call):
+            bar.addAction(action)
+        for action in (self.act_callback, self.act_requalify, self.act_release, self.act_close):
+            bar.addAction(action)
+        self.addToolBarBreak()
+        outcomes = QToolBar("Issues d'appel")
+        outcomes.setMovable(False)
+        outcomes.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        outcomes.addWidget(QLabel("  Issue de l'appel : "))
+        for action in self.outcome_actions.values():
+            outcomes.addAction(action)
+        self.addToolBar(outcomes)
+        for action in bar.actions() + outcomes.actions():
+            if action.shortcut().toString():
+                action.setIconText(f"{action.text()} [{action.shortcut().toString()}]")
+
+    def _build_status_bar(self, clock_note: str) -> None:
+        status = self.statusBar()
+        self.count_label = QLabel()
+        status.addPermanentWidget(self.count_label)
+        if clock_note:
+            note = QLabel(clock_note)
+            note.setStyleSheet("color: #8a5a00;")
+            status.addPermanentWidget(note)
+        status.addPermanentWidget(
+            QLabel(f"{self.user.display_name} ({ROLE_LABELS[self.user.role]})")
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def say(self, message: str, copy_text: str | None = None) -> None:
+        """Show a message in full until the next one; "Copier" copies `copy_text` or it."""
+        self.messages.show_message(message, copy_text)
+
+    def refuse(self, message: str) -> None:
+        QMessageBox.warning(self, "Action impossible", message)
+
+    def current_lead(self) -> LeadDetail | None:
+        detail = self.panel.detail
+        if detail is None:
+            self.say("Sélectionnez d'abord un lead (F2 : lead suivant).")
+        return detail
+
+    def _update_counts(self) -> None:
+        if self.model.search_text is not None:
+            self.count_label.setText(f"{self.model.rowCount()} résultat(s)")
+        else:
+            total = self.reader.count(self.model.view)
+            self.count_label.setText(f"{VIEW_LABELS[self.model.view]} : {total} lead(s)")
+
+    def show_lead(self, lead_id: uuid.UUID | None) -> None:
+        detail = (
+            load_lead_detail(self.workspace.sessions, lead_id, self.clock, self.settings.calling)
+            if lead_id
+            else None
+        )
+        self.panel.show_detail(detail)
+        running = [c for c in detail.running_calls if c.caller_id == self.user.id] if detail else []
+        if running and self.panel.timer.started_at is None:
+            # A call started here before a crash or a restart: it still needs its outcome.
+            self.panel.timer.start(running[0].started_at)
+        self._update_action_state()
+
+    def _update_action_state(self) -> None:
+        detail = self.panel.detail
+        open_lead = detail is not None and detail.status not in (
+            LeadStatus.RELEASED,
+            LeadStatus.CLOSED,
+        )
+        for action in [
+            self.act_call,
+            self.act_callback,
+            self.act_requalify,
+            self.act_close,
+            *self.outcome_actions.values(),
+        ]:
+            action.setEnabled(open_lead)
+        self.act_release.setEnabled(
+            open_lead and detail is not None and detail.qualified_at is not None
+        )
+        self.act_opposition.setEnabled(detail is not None)
+
+    def select_lead(self, lead_id: uuid.UUID) -> None:
+        """Highlight the lead in the table if it is loaded, and show its fresh detail once."""
+        row = self.model.row_of(lead_id)
+        self._selecting = True
+        try:
+            if row is None:
+                self.table.clearSelection()
+            else:
+                index = self.model.index(row, 0)
+                self.table.selectionModel().setCurrentIndex(
+                    index,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.table.scrollTo(index)
+        finally:
+            self._selecting = False
+        self.show_lead(lead_id)
+
+    def _on_current_row(self, current, _previous) -> None:
+        if self._selecting:
+            return
+        row = self.model.lead_at(current.row()) if current.isValid() else None
+        if row is not None and (self.panel.detail is None or self.panel.detail.id != row.lead_id):
+            if not self.settle_running_call():
+                # Still on the call: the selection goes back to its lead.
+                kept = self.panel.detail
+                QTimer.singleShot(0, lambda: kept and self.select_lead(kept.id))
+                return
+            self.show_lead(row.lead_id)
+
+    def _on_view_changed(self, _index: int) -> None:
+        self.search.clear()
+        self.model.show_view(QueueView(self.view_picker.currentData()))
+
+    def _on_search_text(self, text: str) -> None:
+        if not text.strip() and self.model.search_text is not None:
+            self.model.show_view(self.model.view)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def refresh_and_unskip(self) -> None:
+        self._skipped.clear()
+        self.refresh()
+
+    def refresh(self) -> None:
+        current = self.panel.detail.id if self.panel.detail else None
+        self.model.reload()
+        if self.billing_window is not None and self.billing_window.isVisible():
+            self.billing_window.refresh()
+        if current is not None:
+            self.select_lead(current)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def run_search(self) -> None:
+        text = self.search.text().strip()
+        if not text:
+            self.model.show_view(self.model.view)
+            return
+        self.model.show_search(text)
+        if self.model.rowCount() == 0:
+            self.say(f"Aucun lead ne correspond à « {text} ».")
+        else:
+            self.table.setFocus()
+            self.table.selectRow(0)
+
+    def next_lead(self) -> None:
+        if not self.settle_running_call():
+            return
+        if self.model.search_text is not None or self.model.view != QueueView.CALL_QUEUE:
+            self.search.clear()
+            self.view_picker.setCurrentIndex(self.view_picker.findData(QueueView.CALL_QUEUE))
+        # F2 again on a lead taken with F2 and left without an outcome skips it, until F5.
+        if self._taken is not None and self.panel.detail and self.panel.detail.id == self._taken:
+            self._skipped.add(self._taken)
+        self.model.reload()
+        row = self.model.first_callable(self._skipped)
+        self._taken = row.lead_id if row else None
+        if row is None:
+            self.say(
+                "Aucun lead ne peut être appelé maintenant : la colonne « Appel possible » "
+                "indique quand chacun le pourra."
+            )
+            return
+        self.select_lead(row.lead_id)
+        self.table.setFocus()
+
+    def call_lead(self) -> None:
+        detail = self.current_lead()
+        if detail is None:
+            return
+        try:
+            started = self.lead_actions.start_call(detail.id)
+        except CallNotAllowed as refused:
+            decision = refused.decision
+            later = (
+                "\nProchain créneau autorisé : "
+                f"{formatting.when_in_both_zones(decision.next_allowed_at, detail.zone.timezone)}."
+                if decision.next_allowed_at
+                else "\nCe consommateur ne peut pas être appelé."
+            )
+            self.refuse(f"{refused.message}{later}")
+            return
+        except ActionRefused as refused:
+            self.refuse(refused.message)
+            return
+        number = formatting.format_phone_national(detail.phone_e164)
+        dialed = self.dialer(f"tel:{detail.phone_e164}")
+        self.panel.timer.start(started.started_at)
+        self.panel.notes.setFocus()
+        if dialed:
+            self.say(f"Appel du {number} en cours…", number)
+        else:
+            self.say(
+                f"Aucun logiciel de téléphonie n'ouvre les liens tel: : composez le {number}.",
+                number,
+            )
+        self._update_action_state()
+
+    def settle_running_call(self) -> bool:
+        """Before leaving a lead whose call runs: ask its outcome. False keeps the user there.
+
+        The attempt was recorded when the call started; leaving must not leave it without an
+        outcome, so F2, F8, another lead and closing the window all come through here.
+        """
+        detail = self.panel.detail
+        if detail is None or self.panel.timer.started_at is None:
+            return True
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Appel en cours")
+        box.setText(
+            f"Un appel au {formatting.format_phone_national(detail.phone_e164)} "
+            f"(lead n° {detail.number}) est en cours. Quelle en est l'issue ?"
+        )
+        box.setInformativeText("Annuler : rester sur ce lead.")
+        buttons = {}
+        for disposition in OUTCOME_KEYS:
+            label = DISPOSITION_LABELS[disposition]
+            if disposition in (Disposition.QUALIFIED, Disposition.CALLBACK_REQUESTED):
+                label += "…"
+            buttons[box.addButton(label, QMessageBox.ButtonRole.ActionRole)] = disposition
+        cancel = box.addButton("Annuler", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        disposition = buttons.get(box.clickedButton())
+        if disposition is None:
+            return False
+        return self.log_outcome(disposition)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.settle_running_call():
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def log_outcome(self, disposition: Disposition) -> bool:
+        """Record the outcome of the current call; False when it was not recorded."""
+        detail = self.current_lead()
+        if detail is None:
+            return False
+        needs_requalification = disposition == Disposition.QUALIFIED and detail.qualified_at is None
+        if needs_requalification and not self.requalify():
+            return False
+        started_at = self.panel.timer.started_at or self.clock()
+        seconds = self.panel.timer.elapsed()
+        notes = self.panel.notes.toPlainText()
+
+        def save(callback: CallbackRequest | None = None) -> None:
+            self.lead_actions.log_call(detail.id, disposition, started_at, seconds, notes, callback)
+
+        if disposition == Disposition.CALLBACK_REQUESTED:
+            dialog = CallbackDialog(
+                detail.zone, self.clock(), save, consumer_requested=True, parent=self
+            )
+            if dialog.exec() != CallbackDialog.DialogCode.Accepted:
+                return False
+        else:
+            try:
+                save()
+            except ActionRefused as refused:
+                self.refuse(refused.message)
+                return False
+        self.panel.timer.stop()
+        self.panel.notes.clear()
+        self._taken = None
+        self.say(f"Issue enregistrée : {DISPOSITION_LABELS[disposition]}. F2 : lead suivant.")
+        self.refresh()
+        return True
+
+    def schedule_callback(self) -> None:
+        detail = self.current_lead()
+        if detail is None:
+            return
+
+        def save(request: CallbackRequest) -> None:
+            self.lead_actions.schedule_callback(detail.id, request)
+
+        dialog = CallbackDialog(
+            detail.zone, self.clock(), save, consumer_requested=False, parent=self
+        )
+        if dialog.exec() == CallbackDialog.DialogCode.Accepted:
+            self.say("Rappel planifié.")
+            self.refresh()
+
+    def requalify(self) -> bool:
+        detail = self.current_lead()
+        if detail is None:
+            return False
+        dialog = RequalificationDialog(
+            detail, lambda form: self.lead_actions.requalify(detail.id, form), self
+        )
+        if dialog.exec() != RequalificationDialog.DialogCode.Accepted:
+            return False
+        self.say("Requalification enregistrée.")
+        self.show_lead(detail.id)
+        return True
+
+    def release(self) -> None:
+        detail = self.current_lead()
+        if detail is None:
+            return
+        try:
+            self.lead_actions.release(detail.id)
+        except ActionRefused as refused:
+            self.refuse(refused.message)
+            return
+        self.say(f"Lead n° {detail.number} libéré pour diffusion.")
+        self.refresh()
+
+    def close_lead(self) -> None:
+        if not self.settle_running_call():
+            return
+        detail = self.current_lead()
+        if detail is None or detail.status not in OPEN_STATUSES:
+            return
+        dialog = CloseDialog(
+            lambda reason, comment: self.lead_actions.close(detail.id, reason, comment), self
+        )
+        if dialog.exec() == CloseDialog.DialogCode.Accepted:
+            self.say(f"Lead n° {detail.number} clos.")
+            self.refresh()
+
+    def record_opposition(self) -> None:
+        detail = self.current_lead()
+        if detail is None:
+            return
+        # Irreversible: Entrée and Échap both answer "Non"; only a deliberate "Oui" records it.
+        answer = QMessageBox.question(
+            self,
+            "Opposition aux appels",
+            f"{formatting.format_phone_national(detail.phone_e164)} ne sera plus jamais appelé "
+            "par aucune file, et le lead sera clos. Confirmer ?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        # A call in progress ends there, as a refusal (recorded with the opposition).
+        self.lead_actions.record_opposition(detail.id, self.panel.notes.toPlainText())
+        self.panel.timer.stop()
+        self.panel.notes.clear()
+        self.say("Opposition enregistrée.")
+        self.refresh()
+
+    def sign_out(self) -> None:
+        if not self.close():  # a call still running, and the user stayed on it
+            return
+        self._refresh_timer.stop()
+        if self._on_sign_out is not None:
+            self._on_sign_out()
