@@ -17,13 +17,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from app.domain.enums import JourneyEventKind, Role
 from app.persistence.models import User
 from app.services.auth import StaffMember, hash_password
-from app.services.intake import JourneyInput, LeadSubmission, register_lead
+from app.services.leads.intake import JourneyInput, LeadSubmission, register_lead
 from app.workspace import Workspace, create_workspace
-from ui.qt_runtime import keep_singletons_alive
+from tests import ui_thread_guard
+from ui.core.qt_runtime import keep_singletons_alive
 
 # For every test: the Qt bindings take references from None/True on Python 3.11 (see
-# ui/qt_runtime.py), and a whole run would abort at its exit.
+# ui/core/qt_runtime.py), and a whole run would abort at its exit.
 keep_singletons_alive()
+ui_thread_guard.install()
 
 # Tuesday 1 December 2026, 11:00 in Paris (10:00 UTC): inside the legal calling hours.
 TUESDAY_11H_PARIS = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -38,6 +40,28 @@ class FakeClock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
+
+
+@pytest.fixture(autouse=True)
+def no_query_on_the_ui_thread() -> Iterator[None]:
+    """Fails a test in which ui/ code queried the workspace or built a PDF on the UI thread."""
+    ui_thread_guard.take()
+    yield
+    violations = ui_thread_guard.unexpected(ui_thread_guard.take())
+    if violations:
+        pytest.fail(
+            "work on the UI thread (see tests/ui_thread_guard.py):\n" + "\n".join(violations)
+        )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def remembered_ui_in_a_scratch_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """QSettings (window geometry, columns, folders) never read or write the user's own."""
+    from PySide6.QtCore import QSettings
+
+    folder = str(tmp_path_factory.mktemp("qsettings"))
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, folder)
 
 
 @pytest.fixture

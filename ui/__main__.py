@@ -7,39 +7,26 @@ import asyncio
 import logging
 import sys
 import traceback
-from collections.abc import Coroutine
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import platformdirs
 import qasync
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator, QUrl
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.clock import Clock, utc_now
-from app.demand.forecast import DemandHistory
-from app.domain.enums import Role
-from app.services.demand_history import DemandSelection, history_from_json
-from app.settings import SETTINGS_FILE_NAME, InvalidSettings, Settings, load_settings
+from app.clock import utc_now
 from app.workspace import (
-    Workspace,
     WorkstationFolder,
     adopt_shared_workspace,
     default_workspace_path,
 )
-from ui.admin.accounts_dialog import AccountCalls
-from ui.billing.billing_window import BillingCalls
-from ui.contracts.simulation_dialog import DemandSource, local_demand_source
 from ui.core.demo_clock import clock_in_calling_hours
 from ui.core.qt_runtime import keep_singletons_alive
-from ui.pipeline.sales_window import SalesWindow
-from ui.queue.main_window import MainWindow
-from ui.session.sign_in_dialog import SignInDialog
+from ui.session.session import Session
 from ui.session.workspace_dialog import open_or_recover
-from ui.sync.conflicts_dialog import ConflictsDialog
-from ui.sync.sync_session import AccountSignIn, SyncSession
+from ui.sync.sync_session import AccountSignIn
 
 log = logging.getLogger("crm")
 
@@ -113,196 +100,6 @@ def install_translations(app: QApplication) -> None:
         app.installTranslator(translator)
     else:
         log.warning("no French Qt translations in %s: Qt's dialogs stay in English", path)
-
-
-def _settings_for(folder: WorkstationFolder) -> Settings:
-    path = folder.folder / SETTINGS_FILE_NAME
-    try:
-        return load_settings(path)
-    except InvalidSettings as error:
-        log.warning("invalid settings file %s: %s", path, error)
-        QMessageBox.warning(
-            None,
-            "Paramètres",
-            f"{error}\nLes valeurs par défaut (règles légales) sont utilisées.",
-        )
-        return Settings()
-
-
-def _dial(url: str) -> bool:
-    return QDesktopServices.openUrl(QUrl(url))
-
-
-class Session:
-    """Sign-in, main window, sign-out, sign-in again: one workstation session at a time.
-
-    Without a server, everyone signs in on the one local `workspace`. With one (`signer`),
-    each account gets its own workspace and sync session, opened at its sign-in and closed
-    at its sign-out.
-    """
-
-    def __init__(
-        self,
-        clock: Clock,
-        clock_note: str,
-        demo_user: str | None,
-        folder: WorkstationFolder,
-        workspace: Workspace | None = None,
-        signer: AccountSignIn | None = None,
-    ) -> None:
-        assert (workspace is None) != (signer is None)
-        self.local_workspace = workspace
-        self.signer = signer
-        self.folder = folder
-        self.sync: SyncSession | None = None
-        self.clock = clock
-        self.clock_note = clock_note
-        self.demo_user = demo_user
-        self.window: MainWindow | SalesWindow | None = None
-        # A manager's second window: prospecting, contracts and disputes.
-        self.sales_window: SalesWindow | None = None
-        self._closing: set[asyncio.Future[None]] = set()
-
-    @property
-    def workspace(self) -> Workspace:
-        workspace = self.sync.workspace if self.sync else self.local_workspace
-        assert workspace is not None
-        return workspace
-
-    def sign_in(self) -> bool:
-        password = "demo" if self.demo_user else ""
-        username = self.demo_user or self.folder.last_username()
-        if self.signer is not None:
-            accounts = [(a.username, a.display_name, a.role) for a in self.folder.accounts()]
-            dialog = SignInDialog(
-                None, username, password, authenticate=self.signer.authenticate,
-                accounts=accounts,
-            )  # fmt: skip
-        else:
-            dialog = SignInDialog(self.local_workspace, username, password)
-        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.user is None:
-            return False
-        self.folder.remember_last(dialog.user.username)
-        if self.signer is not None:
-            self.sync = self.signer.session
-        settings = _settings_for(self.folder)
-        widgets = (self.sync.make_indicator(self._show_conflicts),) if self.sync else ()
-        if dialog.user.role == Role.SALES:
-            self.window = SalesWindow(
-                self.workspace,
-                dialog.user,
-                self.clock,
-                _dial,
-                self._demand_source(settings),
-                on_sign_out=self._signed_out,
-                settings=settings,
-                status_widgets=widgets,
-            )
-        else:
-            self.window = MainWindow(
-                self.workspace,
-                dialog.user,
-                self.clock,
-                _dial,
-                on_sign_out=self._signed_out,
-                clock_note=self.clock_note,
-                settings=settings,
-                status_widgets=widgets,
-                redispatch=self.sync.api.dispatch_leads if self.sync else None,
-                open_sales=lambda: self._open_sales_window(settings),
-                billing=BillingCalls(
-                    self.sync.api.invoice_run, self.sync.api.debit_run, self.sync.api.credit_note
-                )
-                if self.sync
-                else None,
-                accounts=AccountCalls(
-                    self.sync.api.sign_in_locks,
-                    self.sync.api.unlock_sign_in,
-                    self.sync.api.set_account_active,
-                )
-                if self.sync
-                else None,
-            )
-        if self.sync:
-            window = self.window
-            QShortcut(QKeySequence("F9"), window, activated=self.sync.sync_now)
-            self.sync.on_rows_received = self._refresh_windows
-            if self.sync.offline_note:
-                window.say(self.sync.offline_note)
-        self.window.show()
-        return True
-
-    def _open_sales_window(self, settings: Settings) -> None:
-        assert self.window is not None
-        if self.sales_window is None:
-            self.sales_window = SalesWindow(
-                self.workspace,
-                self.window.user,
-                self.clock,
-                _dial,
-                self._demand_source(settings),
-                settings=settings,
-            )
-        self.sales_window.show()
-        self.sales_window.raise_()
-
-    def _demand_source(self, settings: Settings) -> DemandSource:
-        """Synced sales workstations hold no leads: the server reads the history for them."""
-        if self.sync is not None:
-            api = self.sync.api
-
-            async def from_server(selection: DemandSelection) -> DemandHistory:
-                return history_from_json(await api.demand_history(selection.to_json()))
-
-            return from_server
-        return local_demand_source(self.workspace, self.clock, settings)
-
-    def _show_conflicts(self) -> None:
-        assert self.window is not None and self.sync is not None
-        dialog = ConflictsDialog(
-            self.workspace, self.window.user, self.clock, self.sync.sync_now, self.window
-        )
-        dialog.exec()
-        self.window.refresh()
-
-    def _refresh_windows(self) -> None:
-        for window in (self.window, self.sales_window):
-            if window is not None:
-                window.refresh()
-
-    def _close_windows(self) -> None:
-        for window in (self.sales_window, self.window):
-            if window is not None:
-                window.close()
-                window.deleteLater()
-        self.sales_window = self.window = None
-
-    def _signed_out(self) -> None:
-        self._close_windows()
-        if self.sync is not None and self.signer is not None:
-            # Its unsent changes stay in its own workspace, for its next sign-in.
-            self.signer.forget_token(self.sync.member.username)
-            self._finish(self.sync.close(sign_out=True))
-            self.sync = None
-        self.demo_user = None
-        if not self.sign_in():
-            QApplication.quit()
-
-    def _finish(self, closing: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(closing)
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
-
-    async def close(self) -> None:
-        """At exit: windows first, then the sync sessions (their tasks end on this loop)."""
-        self._close_windows()
-        if self.sync is not None:
-            self._finish(self.sync.close())
-            self.sync = None
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
-        if self.local_workspace is not None:
-            self.local_workspace.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402
 
 from app.services.auth import sign_in  # noqa: E402
 from app.workspace import open_workspace  # noqa: E402
+from ui.core.context import AppContext  # noqa: E402
 from ui.core.demo_clock import clock_in_calling_hours  # noqa: E402
 from ui.queue.main_window import MainWindow  # noqa: E402
 
@@ -61,7 +62,7 @@ def main() -> None:
     workspace = open_workspace(workspace_path)
     user = sign_in(workspace.sessions, "expert1", "demo")
     clock, _ = clock_in_calling_hours()
-    main_window = MainWindow(workspace, user, clock, lambda _url: True)
+    main_window = MainWindow(AppContext(workspace, user, clock, lambda _url: True))
     main_window.show()
     app.processEvents()
     start_ms = ms(time.perf_counter() - STARTED)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
@@ -18,3 +19,13 @@ def when_dialog_opens(handler: Callable[[QWidget], None]) -> None:
         handler(dialog)
 
     QTimer.singleShot(0, attempt)
+
+
+def settle(qtbot: Any, *holders: Any, timeout: int = 10_000) -> None:
+    """Wait until the background operations of these windows (or contexts) have called back.
+
+    A screen reads and writes on worker threads (ui/core/operations.py); a test that acts
+    and then looks waits for them here, as a user waits for the screen to update.
+    """
+    contexts = [getattr(h, "context", h) for h in holders]
+    qtbot.waitUntil(lambda: all(c.operations.idle for c in contexts), timeout=timeout)

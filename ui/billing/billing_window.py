@@ -24,15 +24,12 @@ from app.billing.journal import HEADER, journal_csv, journal_rows
 from app.billing.monthly_bill import month_label
 from app.clock import Clock, paris_today
 from app.domain.money import format_euros
-from app.services.auth import StaffMember
-from app.services.billing.collection import CollectionService
 from app.services.billing.collection_queries import CollectionQueries
-from app.settings import Settings
-from app.workspace import Workspace
 from ui.billing.debit_tab import DebitRun, DebitTab
 from ui.billing.dunning_tab import DunningTab
 from ui.billing.invoice_list_tab import CreditNote, InvoiceListTab, recent_months
 from ui.billing.invoice_run_dialog import InvoiceRun
+from ui.core.context import AppContext
 from ui.core.dialog_parts import save_file
 
 
@@ -117,18 +114,17 @@ class AccountingExportTab(QWidget):
 class BillingWindow(QDialog):
     def __init__(
         self,
-        workspace: Workspace,
-        user: StaffMember,
-        clock: Clock,
-        settings: Settings,
+        context: AppContext,
         calls: BillingCalls,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.context = context
         self.setWindowTitle("Factures et encaissements")
         self.resize(1280, 760)
-        queries = CollectionQueries(workspace.sessions)
-        service = CollectionService(workspace.sessions, clock, user, settings.dunning)
+        clock, settings = context.clock, context.settings
+        queries = context.collection_queries
+        service = context.collection
         self.invoices = InvoiceListTab(
             queries, service, clock, settings.letterhead, calls.credit_note
         )

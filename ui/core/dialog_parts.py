@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -13,6 +14,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QWidget,
 )
+
+from app.domain.errors import ActionRefused
+
+if TYPE_CHECKING:
+    from ui.core.context import AppContext
+    from ui.core.operations import Operation
 
 ERROR_COLOUR = "#b00020"
 
@@ -60,3 +67,47 @@ def save_file(
         QMessageBox.warning(parent, title, f"Impossible d'écrire le fichier : {exc}")
         return None
     return path
+
+
+def save_in_background(
+    context: AppContext,
+    parent: QWidget,
+    title: str,
+    suggested_name: str,
+    file_filter: str,
+    content: Callable[[], bytes],
+    *,
+    folder_key: str,
+    path: Path | None = None,
+    on_saved: Callable[[Path], None] | None = None,
+) -> Operation[Path] | None:
+    """Ask where to save (in the folder last used for `folder_key`), then build the content
+    and write it on a worker thread: a PDF or a debit file never freezes the window.
+
+    `on_saved` gets the path written; a file that cannot be written gives a French warning.
+    Returns the running operation, or None when the user cancelled the file dialog.
+    """
+    if path is None:
+        start = str(Path(context.remembered.last_folder(folder_key)) / suggested_name)
+        chosen, _ = QFileDialog.getSaveFileName(parent, title, start, file_filter)
+        if not chosen:
+            return None
+        path = Path(chosen)
+        context.remembered.remember_folder(folder_key, path)
+    target = path
+
+    def write() -> Path:
+        data = content()
+        try:
+            target.write_bytes(data)
+        except OSError as exc:
+            raise ActionRefused(f"Impossible d'écrire le fichier : {exc}") from exc
+        return target
+
+    return context.operations.run(
+        write,
+        on_saved,
+        lambda message: QMessageBox.warning(parent, title, message),
+        owner=parent,
+        label=title,
+    )

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.clock import Clock
 from app.domain.enums import ROLE_LABELS
 from app.domain.errors import ActionRefused, FieldErrors
 from app.domain.providers import (
@@ -36,24 +35,17 @@ from app.domain.providers import (
     CallOutcome,
     ProviderStage,
 )
-from app.services.auth import StaffMember
 from app.services.billing.collection import CollectionService
 from app.services.billing.collection_queries import CollectionQueries
-from app.services.billing.disputes import DisputeService
-from app.services.contracts.contract_queries import ContractQueries
-from app.services.contracts.contracts import ContractService
-from app.services.providers.provider_activities import ProviderActivities
-from app.services.providers.provider_queries import ProviderQueries, category_catalogue
-from app.services.providers.providers import ProviderService
-from app.settings import Settings
-from app.workspace import Workspace
+from app.services.providers.provider_queries import category_catalogue
 from ui.billing.billing_window import BillingCalls, BillingWindow
 from ui.billing.provider_payments import ProviderPayments
 from ui.contracts.contract_editor import ContractEditor
 from ui.contracts.contracts_overview import ContractsOverview
 from ui.contracts.coverage_editor import Catalogue
-from ui.contracts.simulation_dialog import DemandSource, SimulationDialog
+from ui.contracts.simulation_dialog import DemandSource, SimulationDialog, local_demand_source
 from ui.core import formatting
+from ui.core.context import AppContext
 from ui.core.item_views import on_row_activated
 from ui.pipeline.import_dialog import ImportDialog
 from ui.pipeline.pipeline_board import PipelineBoard
@@ -75,32 +67,29 @@ def _quit() -> None:
 class SalesWindow(QMainWindow):
     def __init__(
         self,
-        workspace: Workspace,
-        user: StaffMember,
-        clock: Clock,
-        dialer: Callable[[str], bool],
-        demand_source: DemandSource,
+        context: AppContext,
         on_sign_out: Callable[[], None] | None = None,
-        settings: Settings | None = None,
         status_widgets: tuple[QWidget, ...] = (),
     ) -> None:
         super().__init__()
-        self.workspace = workspace
-        self.user = user
-        self.clock = clock
-        self.dialer = dialer
-        self.demand_source = demand_source
-        self._on_sign_out = on_sign_out
-        self.settings = settings or Settings()
-        self.service = ProviderService(workspace.sessions, clock, user)
-        self.activities = ProviderActivities(
-            workspace.sessions, clock, user, self.settings.office_hours
+        self.context = context
+        self.workspace = workspace = context.workspace
+        self.user = user = context.user
+        self.clock = clock = context.clock
+        self.dialer = context.dialer
+        self.settings = context.settings
+        # Synced sales workstations hold no leads: the server reads the history for them.
+        self.demand_source: DemandSource = context.server.demand_history or local_demand_source(
+            workspace, clock, self.settings
         )
-        self.queries = ProviderQueries(workspace.sessions)
+        self._on_sign_out = on_sign_out
+        self.service = context.providers
+        self.activities = context.provider_activities
+        self.queries = context.provider_queries
         self.catalogue = Catalogue(lambda: category_catalogue(workspace.sessions), self)
-        self.contracts = ContractService(workspace.sessions, clock, user)
-        self.contract_queries = ContractQueries(workspace.sessions)
-        self.disputes = DisputeService(workspace.sessions, clock, user, self.settings.dispatch)
+        self.contracts = context.contracts
+        self.contract_queries = context.contract_queries
+        self.disputes = context.disputes
         self.setWindowTitle(f"CRM Leads – Prospection – {user.display_name}")
         self.resize(1400, 860)
 
@@ -213,9 +202,7 @@ class SalesWindow(QMainWindow):
         """Invoices, payments, dunning: what reps record and follow; the debit runs and credit
         notes are the managers' (from the Pilotage menu, where the server is asked)."""
         if self.billing_window is None:
-            self.billing_window = BillingWindow(
-                self.workspace, self.user, self.clock, self.settings, BillingCalls(), self
-            )
+            self.billing_window = BillingWindow(self.context, BillingCalls(), self)
         self.billing_window.show()
         self.billing_window.raise_()
         return self.billing_window

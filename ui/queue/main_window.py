@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.clock import Clock
 from app.domain.enums import (
     DISPOSITION_LABELS,
     OPEN_STATUSES,
@@ -32,30 +31,24 @@ from app.domain.enums import (
     Role,
 )
 from app.domain.errors import ActionRefused
-from app.services.auth import StaffMember
-from app.services.leads.lead_actions import CallbackRequest, CallNotAllowed, LeadActions
+from app.services.leads.lead_actions import CallbackRequest, CallNotAllowed
 from app.services.leads.lead_detail import LeadDetail, load_lead_detail
-from app.services.leads.queue import QueueReader, QueueView
-from app.services.leads.unsold import UnsoldQueries
+from app.services.leads.queue import QueueView
 from app.services.staff import workspace_staff
-from app.settings import Settings
-from app.workspace import Workspace
 from ui.admin.accounts_dialog import AccountCalls, AccountsDialog
 from ui.billing.billing_window import BillingCalls, BillingWindow
 from ui.billing.invoice_run_dialog import InvoiceRunDialog
 from ui.core import formatting
+from ui.core.context import AppContext
 from ui.core.message_bar import message_bar
 from ui.queue.callback_dialog import CallbackDialog
 from ui.queue.close_dialog import CloseDialog
 from ui.queue.lead_panel import LeadPanel
 from ui.queue.queue_model import QueueTableModel
 from ui.queue.requalification_dialog import RequalificationDialog
-from ui.queue.unsold_dialog import Redispatch, UnsoldDialog
+from ui.queue.unsold_dialog import UnsoldDialog
 
 log = logging.getLogger(__name__)
-
-# Opens a tel: link with the workstation's softphone; False when nothing handles tel: links.
-Dialer = Callable[[str], bool]
 
 VIEW_LABELS = {
     QueueView.CALL_QUEUE: "File d'appel",
@@ -77,35 +70,32 @@ COLUMN_WIDTHS = (62, 52, 160, 150, 170, 80, 52, 52, 210, 120)
 class MainWindow(QMainWindow):
     def __init__(
         self,
-        workspace: Workspace,
-        user: StaffMember,
-        clock: Clock,
-        dialer: Dialer,
+        context: AppContext,
         on_sign_out: Callable[[], None] | None = None,
-        clock_note: str = "",
-        settings: Settings | None = None,
         status_widgets: tuple[QWidget, ...] = (),
-        redispatch: Redispatch | None = None,
         open_sales: Callable[[], None] | None = None,
-        billing: BillingCalls | None = None,
-        accounts: AccountCalls | None = None,
     ) -> None:
         super().__init__()
-        self.account_calls = accounts
-        self.workspace = workspace
-        self.user = user
-        self.clock = clock
-        self.dialer = dialer
-        self.redispatch = redispatch
+        self.context = context
+        server = context.server
+        self.account_calls = (
+            AccountCalls(server.sign_in_locks, server.unlock_sign_in, server.set_account_active)
+            if server.sign_in_locks and server.unlock_sign_in and server.set_account_active
+            else None
+        )
+        self.workspace = context.workspace
+        self.user = user = context.user
+        self.clock = clock = context.clock
+        self.dialer = context.dialer
+        self.redispatch = server.redispatch
         self._open_sales = open_sales
-        self.billing = billing or BillingCalls()
+        self.billing = BillingCalls(server.invoice_run, server.debit_run, server.credit_note)
         self.billing_window: BillingWindow | None = None
         self._on_sign_out = on_sign_out
-        self.settings = settings or Settings()
-        self.reader = QueueReader(workspace.sessions, clock, self.settings.calling)
-        self.lead_actions = LeadActions(
-            workspace.sessions, clock, user, self.settings.calling, self.settings.queue
-        )
+        self.settings = context.settings
+        clock_note = context.clock_note
+        self.reader = context.queue
+        self.lead_actions = context.lead_actions
         self.setWindowTitle(f"CRM Leads – Qualification – {user.display_name}")
         self.resize(1400, 860)
 
@@ -248,9 +238,7 @@ class MainWindow(QMainWindow):
 
     def show_billing(self) -> BillingWindow:
         if self.billing_window is None:
-            self.billing_window = BillingWindow(
-                self.workspace, self.user, self.clock, self.settings, self.billing, self
-            )
+            self.billing_window = BillingWindow(self.context, self.billing, self)
         self.billing_window.show()
         self.billing_window.raise_()
         return self.billing_window
@@ -261,7 +249,7 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def show_unsold(self) -> None:
-        UnsoldDialog(UnsoldQueries(self.workspace.sessions), self.redispatch, self).exec()
+        UnsoldDialog(self.context.unsold, self.redispatch, self).exec()
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Actions")

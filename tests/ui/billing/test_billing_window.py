@@ -17,11 +17,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.billing.ledger import PaymentKind
 from app.persistence.models import DebitBatch, Payment, SepaMandate
-from app.settings import Settings
 from tests.conftest import TUESDAY_11H_PARIS
 from tests.contract_fixtures import add_issued_invoice
 from tests.pdf_checks import fonts_not_embedded
 from ui.billing.billing_window import BillingCalls, BillingWindow
+from ui.core.context import AppContext
 
 
 def _finish(step: Any) -> Any:
@@ -54,7 +54,9 @@ def books(workspace, provider):  # type: ignore[no-untyped-def]
 
 
 def _window(qtbot, workspace, rep, clock, calls: BillingCalls | None = None) -> BillingWindow:  # type: ignore[no-untyped-def]
-    window = BillingWindow(workspace, rep, clock, Settings(), calls or BillingCalls())
+    window = BillingWindow(
+        AppContext(workspace, rep, clock, lambda _url: False), calls or BillingCalls()
+    )
     qtbot.addWidget(window)
     return window
 

@@ -25,12 +25,11 @@ from app.reference import sectors
 from app.services.auth import StaffMember
 from app.services.providers.provider_queries import CategoryChoice, ProviderFilter
 from app.services.reference_data import install_reference_data
-from app.settings import Settings
 from app.workspace import Workspace, create_workspace, open_workspace
 from tests.conftest import FakeClock
 from tests.ui.conftest import when_dialog_opens
 from ui.contracts.coverage_editor import Catalogue, CategoryTree
-from ui.contracts.simulation_dialog import local_demand_source
+from ui.core.context import AppContext
 from ui.pipeline.sales_window import SalesWindow
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -60,13 +59,7 @@ def window(qtbot, demo: Workspace) -> SalesWindow:  # type: ignore[no-untyped-de
         rep = StaffMember(user.id, user.username, user.display_name, Role.SALES)
     clock = FakeClock(NOW)
     dialed: list[str] = []
-    win = SalesWindow(
-        demo,
-        rep,
-        clock,
-        lambda url: dialed.append(url) or False,
-        local_demand_source(demo, clock, Settings()),
-    )
+    win = SalesWindow(AppContext(demo, rep, clock, lambda url: dialed.append(url) or False))
     win.dialed = dialed  # type: ignore[attr-defined]
     qtbot.addWidget(win)
     win.show()
@@ -292,9 +285,7 @@ def test_open_views_fill_themselves_when_the_first_download_brings_the_reference
         session.flush()
         rep = StaffMember(user.id, user.username, user.display_name, Role.SALES)
     clock = FakeClock(NOW)
-    window = SalesWindow(
-        workspace, rep, clock, lambda _url: False, local_demand_source(workspace, clock, Settings())
-    )
+    window = SalesWindow(AppContext(workspace, rep, clock, lambda _url: False))
     qtbot.addWidget(window)
     simulation = window.simulation_dialog(None)
     provider = window.provider_dialog(None)
@@ -389,11 +380,7 @@ def test_signing_out_from_the_session_menu_calls_back(qtbot, demo) -> None:  # t
     signed_out: list[bool] = []
     clock = FakeClock(NOW)
     win = SalesWindow(
-        demo,
-        rep,
-        clock,
-        lambda _url: False,
-        local_demand_source(demo, clock, Settings()),
+        AppContext(demo, rep, clock, lambda _url: False),
         on_sign_out=lambda: signed_out.append(True),
     )
     qtbot.addWidget(win)

@@ -14,6 +14,7 @@ from app.persistence.models import CallAttempt, Lead
 from app.services.auth import StaffMember
 from tests.conftest import submit_lead
 from tests.ui.conftest import when_dialog_opens
+from ui.core.context import AppContext
 from ui.queue.callback_dialog import CallbackDialog
 from ui.queue.main_window import MainWindow
 from ui.queue.requalification_dialog import RequalificationDialog
@@ -42,7 +43,7 @@ def leads(workspace, clock) -> list:
 @pytest.fixture
 def window(qtbot, workspace, clock, expert, leads) -> MainWindow:
     dialed: list[str] = []
-    win = MainWindow(workspace, expert, clock, lambda url: dialed.append(url) or True)
+    win = MainWindow(AppContext(workspace, expert, clock, lambda url: dialed.append(url) or True))
     win.dialed = dialed  # type: ignore[attr-defined]
     qtbot.addWidget(win)
     win.show()
@@ -190,7 +191,9 @@ def test_window_applies_the_configured_rules(
     morning_only = Settings(calling=CallingRules(calling_windows=((time(9), time(11)),)))
     dialed: list[str] = []
     win = MainWindow(
-        workspace, expert, clock, lambda url: dialed.append(url) or True, settings=morning_only
+        AppContext(
+            workspace, expert, clock, lambda url: dialed.append(url) or True, settings=morning_only
+        )
     )
     qtbot.addWidget(win)
     win.show()
@@ -205,7 +208,7 @@ def test_window_applies_the_configured_rules(
 def test_call_without_softphone_says_to_dial_by_hand(
     qtbot, workspace, clock, expert, leads
 ) -> None:
-    win = MainWindow(workspace, expert, clock, lambda _url: False)
+    win = MainWindow(AppContext(workspace, expert, clock, lambda _url: False))
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
@@ -277,7 +280,7 @@ def test_a_call_left_running_resumes_with_the_lead(qtbot, workspace, clock, expe
 
     started = LeadActions(workspace.sessions, clock, expert).start_call(leads[0])
     clock.advance(minutes=1)
-    win = MainWindow(workspace, expert, clock, lambda _url: True)
+    win = MainWindow(AppContext(workspace, expert, clock, lambda _url: True))
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
@@ -309,7 +312,7 @@ def test_the_next_lead_is_shown_from_its_top(qtbot, window, leads) -> None:
 
 def test_times_of_an_overseas_lead_say_their_zone(qtbot, workspace, clock, expert) -> None:
     lead = submit_lead(workspace, phone="0690 12 34 56", postcode="97110", city="Pointe-à-Pitre")
-    win = MainWindow(workspace, expert, clock, lambda _url: True)
+    win = MainWindow(AppContext(workspace, expert, clock, lambda _url: True))
     qtbot.addWidget(win)
     win.select_lead(lead)  # Tuesday 11:00 in Paris is 06:00 in Guadeloupe
     text = win.panel.call_state.text()
@@ -330,7 +333,8 @@ def test_a_manager_steers_from_the_pilotage_menu(qtbot, workspace, clock) -> Non
     manager = add_user(workspace, "manager1", Role.MANAGER)
     opened: list[bool] = []
     win = MainWindow(
-        workspace, manager, clock, lambda _url: True, open_sales=lambda: opened.append(True)
+        AppContext(workspace, manager, clock, lambda _url: True),
+        open_sales=lambda: opened.append(True),
     )
     qtbot.addWidget(win)
     menus = {m.title(): m for m in win.menuBar().findChildren(QMenu)}
