@@ -17,7 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from app.domain.enums import JourneyEventKind, Role
 from app.persistence.models import User
 from app.services.auth import StaffMember, hash_password
-from app.services.intake import JourneyInput, LeadSubmission, register_lead
+from app.services.leads.intake import JourneyInput, LeadSubmission, register_lead
 from app.workspace import Workspace, create_workspace
 from ui.qt_runtime import keep_singletons_alive
 
