@@ -19,10 +19,10 @@ from app.persistence.models import User
 from app.services.auth import StaffMember, hash_password
 from app.services.leads.intake import JourneyInput, LeadSubmission, register_lead
 from app.workspace import Workspace, create_workspace
-from ui.qt_runtime import keep_singletons_alive
+from ui.core.qt_runtime import keep_singletons_alive
 
 # For every test: the Qt bindings take references from None/True on Python 3.11 (see
-# ui/qt_runtime.py), and a whole run would abort at its exit.
+# ui/core/qt_runtime.py), and a whole run would abort at its exit.
 keep_singletons_alive()
 
 # Tuesday 1 December 2026, 11:00 in Paris (10:00 UTC): inside the legal calling hours.
