@@ -35,7 +35,7 @@ from ui.contracts.simulation_dialog import DemandSource, local_demand_source
 from ui.core.demo_clock import clock_in_calling_hours
 from ui.core.qt_runtime import keep_singletons_alive
 from ui.pipeline.sales_window import SalesWindow
-from ui.queue.main_window import MainWindow
+from ui.queue.main_window import MainWindow, ServerLeads
 from ui.session.sign_in_dialog import SignInDialog
 from ui.session.workspace_dialog import open_or_recover
 from ui.sync.conflicts_dialog import ConflictsDialog
@@ -220,6 +220,9 @@ class Session:
                     self.sync.api.unlock_sign_in,
                     self.sync.api.set_account_active,
                 )
+                if self.sync
+                else None,
+                search_server=ServerLeads(self.sync.api.search_leads, self.sync.api.lead_detail)
                 if self.sync
                 else None,
             )
