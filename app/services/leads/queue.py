@@ -160,9 +160,25 @@ def search_conditions(text: str) -> list[ColumnElement[bool]]:
         conditions.append(and_(Lead.phone_e164 >= compact, Lead.phone_e164 < compact + ":"))
     name = search_name_key(query_text)
     if name and not compact.lstrip("+").isdigit():
-        # "~" sorts after every letter, digit and space: [name, name~) is the prefix range.
-        conditions.append(and_(Lead.search_name >= name, Lead.search_name < name + "~"))
+        conditions.append(name_prefix(Lead.search_name, name))
     return conditions
+
+
+_SUCCESSOR = {c: chr(ord(c) + 1) for c in "abcdefghijklmnopqrstuvwxy012345678"}
+
+
+def name_prefix(column: Any, key: str) -> ColumnElement[bool]:
+    """`column` starts with `key` (a search_name_key), as an index range whatever the
+    database's collation: linguistic ones (PostgreSQL's en_US, MariaDB's uca1400) sort
+    punctuation before letters, so no "key~"-like bound holds there. The upper bound raises
+    the last letter or digit that has a successor in every collation ("lez" -> "lf"), and
+    LIKE keeps exactly the strings starting with the key."""
+    exact = column.startswith(key, autoescape=True)
+    for i in range(len(key) - 1, -1, -1):
+        if key[i] in _SUCCESSOR:
+            upper = key[:i] + _SUCCESSOR[key[i]]
+            return and_(column >= key, column < upper, exact)
+    return and_(column >= key, exact)
 
 
 def find_leads(session: Session, text: str, limit: int = SEARCH_LIMIT) -> list[QueueRow]:
