@@ -44,7 +44,7 @@ from app.services.leads.unsold import UnsoldQueries
 from app.services.staff import workspace_staff
 from app.settings import Settings
 from app.workspace import Workspace
-from sync.engine import ServerRefused
+from sync.engine import NotSignedIn, ServerOutdatedError, ServerRefused
 from ui.admin.accounts_dialog import AccountCalls, AccountsDialog
 from ui.billing.billing_window import BillingCalls, BillingWindow
 from ui.billing.invoice_run_dialog import InvoiceRunDialog
@@ -91,6 +91,15 @@ class ServerLeads:
 
 def _unreachable(exc: Exception) -> bool:
     return isinstance(exc, httpx.TransportError | OSError | TimeoutError)
+
+
+def _limited_search(exc: Exception) -> str:
+    """Why the search shows this workstation's leads only, in the user's words."""
+    if _unreachable(exc):
+        return OFFLINE_SEARCH
+    if isinstance(exc, ServerRefused | NotSignedIn | ServerOutdatedError) and str(exc):
+        return f"Recherche limitée aux leads de ce poste : {exc}"
+    return "Recherche limitée aux leads de ce poste (le serveur n'a pas pu répondre)."
 
 
 COLUMN_WIDTHS = (62, 52, 160, 150, 170, 80, 52, 52, 210, 120)
@@ -398,7 +407,7 @@ class MainWindow(QMainWindow):
             data = await self.search_server.detail(str(lead_id))
         except Exception as exc:  # network or server: said in the panel, nothing changed
             log.info("lead detail from the server failed: %s", exc)
-            reason = "serveur injoignable" if _unreachable(exc) else str(exc)
+            reason = "serveur injoignable" if _unreachable(exc) else str(exc) or "erreur du serveur"
             if self._still_selected(lead_id):
                 self.panel.show_message(f"Détail indisponible ({reason}).")
             return
@@ -516,11 +525,7 @@ class MainWindow(QMainWindow):
             log.info("server search failed: %s", exc)
             if self.model.search_text != text:
                 return
-            note = (
-                f"Recherche limitée aux leads de ce poste : {exc}"
-                if isinstance(exc, ServerRefused)
-                else OFFLINE_SEARCH
-            )
+            note = _limited_search(exc)
             none = f"Aucun lead de ce poste ne correspond à « {text} ». "
             self.say(none + note if self.model.rowCount() == 0 else note)
             return
@@ -628,6 +633,9 @@ class MainWindow(QMainWindow):
         if not self.settle_running_call():
             event.ignore()
             return
+        for task in (self.server_task, self.detail_task):
+            if task is not None and not task.done():
+                task.cancel()  # its answer would land on a closed window
         super().closeEvent(event)
 
     def log_outcome(self, disposition: Disposition) -> bool:

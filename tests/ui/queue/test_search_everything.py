@@ -16,6 +16,7 @@ from app.services.leads.lead_actions import LeadActions
 from app.services.leads.lead_detail import lead_detail_to_json, read_lead_detail
 from app.services.leads.queue import search_results
 from app.workspace import create_workspace
+from sync.engine import NotSignedIn
 from tests.conftest import add_user, submit_lead
 from ui.queue.main_window import MainWindow, ServerLeads
 from ui.queue.queue_model import COL_STATUS
@@ -168,3 +169,23 @@ def test_an_unreachable_server_leaves_the_local_results_and_says_so(  # type: ig
     window.search.setText("personne")
     run(window.run_search())
     assert "Aucun lead de ce poste ne correspond" in window.messages.text()
+
+
+def test_a_refused_server_search_says_why_not_that_the_server_is_down(  # type: ignore[no-untyped-def]
+    qtbot, workspace, clock, expert, leads, loop
+) -> None:
+    async def expired(_text: str, _limit: int) -> list[dict]:
+        raise NotSignedIn("Session expirée : reconnectez-vous.")
+
+    async def no_detail(_lead_id: str) -> dict:
+        raise AssertionError("not asked")
+
+    window = MainWindow(
+        workspace, expert, clock, lambda _url: True, search_server=ServerLeads(expired, no_detail)
+    )
+    qtbot.addWidget(window)
+    window.search.setText("bern")
+    run(window.run_search())
+    assert window.messages.text() == (
+        "Recherche limitée aux leads de ce poste : Session expirée : reconnectez-vous."
+    )
