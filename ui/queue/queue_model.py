@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from app.clock import Clock
-from app.domain.enums import LEAD_STATUS_LABELS, OPEN_STATUSES
+from app.domain.enums import DISPOSITION_LABELS, LEAD_STATUS_LABELS, OPEN_STATUSES
 from app.domain.postcodes import zone_for_departement
 from app.services.leads.queue import QueueCursor, QueueReader, QueueRow, QueueView
 from ui.core import formatting
@@ -185,7 +185,10 @@ class QueueTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_CALL:
             return self._display(row, column)
         if role == Qt.ItemDataRole.ToolTipRole and row.from_server:
-            return "Lead absent de ce poste, trouvé sur le serveur : consultation seule."
+            tip = "Lead absent de ce poste, trouvé sur le serveur : consultation seule."
+            if row.last_outcome is not None:
+                tip += f"\nDernier appel : {DISPOSITION_LABELS[row.last_outcome]}."
+            return tip
         return None
 
     def _display(self, row: QueueRow, column: int) -> str:

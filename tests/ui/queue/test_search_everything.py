@@ -11,7 +11,7 @@ import orjson
 import pytest
 from PySide6.QtCore import Qt
 
-from app.domain.enums import CloseReason
+from app.domain.enums import CloseReason, Disposition
 from app.services.leads.lead_actions import LeadActions
 from app.services.leads.lead_detail import lead_detail_to_json, read_lead_detail
 from app.services.leads.queue import search_results
@@ -75,7 +75,10 @@ def server_side(tmp_path, clock):  # type: ignore[no-untyped-def]
     lead_id = submit_lead(
         other, submitted_at=clock() - timedelta(days=2), last_name="Durand", phone="0633333333"
     )
-    LeadActions(other.sessions, clock, someone).close(lead_id, CloseReason.ALREADY_HIRED)
+    # Called and not interested: closed on another workstation.
+    LeadActions(other.sessions, clock, someone).log_call(
+        lead_id, Disposition.NOT_INTERESTED, clock(), 40
+    )
     asked: list[str] = []
 
     async def search(text: str, limit: int) -> list[dict]:
@@ -122,6 +125,8 @@ def test_a_lead_closed_elsewhere_is_found_on_the_server_and_shown_read_only(  # 
     row = window.model.lead_at(0)
     assert row.lead_id == lead_id and row.from_server
     assert window.model.index(0, COL_STATUS).data() == "Clos (serveur)"
+    tip = window.model.index(0, COL_STATUS).data(Qt.ItemDataRole.ToolTipRole)
+    assert "trouvé sur le serveur" in tip and "Dernier appel : Pas intéressé" in tip
     run(window.detail_task)  # the row was selected: its detail comes from the server
     assert window.panel.detail is not None and window.panel.detail.id == lead_id
     assert window.panel.from_server
