@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.clock import utc_now
-from app.domain.enums import Role
+from app.domain.enums import Disposition, LeadStatus, Role
 
 # The largest amount any cents field accepts: 100 million euros (columns are 64-bit).
 MAX_CENTS = 10_000_000_000
@@ -222,3 +222,116 @@ class DemandHistoryOut(BaseModel):
 class IntakeOut(BaseModel):
     lead_id: uuid.UUID
     linked_to_existing: bool
+
+
+class LeadFoundOut(BaseModel):
+    """A lead the search found, as the queue shows it (app/services/leads/queue.py)."""
+
+    id: uuid.UUID
+    number: int
+    name: str = Field(description="LAST NAME First name")
+    phone_e164: str
+    postcode: str
+    city: str
+    departement_code: str
+    category: str
+    status: LeadStatus
+    created_at: datetime = Field(description="when the request was submitted")
+    budget_cents: int | None
+    interest_score: int
+    attempts: int
+    last_outcome: Disposition | None = Field(description="the last call's outcome, if any")
+    last_call_at: datetime | None
+
+
+class LeadSearchOut(BaseModel):
+    leads: list[LeadFoundOut]
+
+
+class JourneyLineOut(BaseModel):
+    occurred_at: datetime
+    kind: str
+    label: str
+    duration_seconds: int
+
+
+class CallLineOut(BaseModel):
+    started_at: datetime
+    caller: str
+    duration_seconds: int
+    disposition: str
+    notes: str
+    by_consent: bool
+
+
+class RunningCallOut(BaseModel):
+    attempt_id: uuid.UUID
+    started_at: datetime
+    caller_id: uuid.UUID
+
+
+class CallbackLineOut(BaseModel):
+    due_at: datetime
+    assigned_to: str
+    consumer_requested: bool
+    consent_note: str
+    status: str
+
+
+class StatusLineOut(BaseModel):
+    changed_at: datetime
+    user: str
+    from_status: str | None
+    to_status: str
+    reason: str
+
+
+class CallDecisionOut(BaseModel):
+    allowed: bool
+    block: str | None
+    next_allowed_at: datetime | None
+    by_consent: bool
+
+
+class LeadDetailOut(BaseModel):
+    """What the workstation's lead panel shows (app/services/leads/lead_detail.LeadDetail)."""
+
+    id: uuid.UUID
+    number: int
+    status: LeadStatus
+    submitted_at: datetime
+    civility: str | None
+    first_name: str
+    last_name: str
+    phone_e164: str
+    email: str | None
+    address_line: str | None
+    postcode: str
+    city: str
+    departement_code: str
+    category_name: str
+    sector_name: str
+    description: str
+    budget_cents: int | None
+    desired_start: str
+    site_name: str
+    site_kind: str
+    site_domain: str
+    consent_form_code: str | None
+    consent_at: datetime | None
+    consent_wording_version: str | None
+    interest_score: int
+    qualified_budget_cents: int | None
+    qualified_start: str | None
+    qualified_scope: str | None
+    qualification_note: str | None
+    contact_verified: bool
+    qualified_at: datetime | None
+    close_reason: str | None
+    close_comment: str | None
+    journey: list[JourneyLineOut]
+    calls: list[CallLineOut]
+    callbacks: list[CallbackLineOut]
+    status_history: list[StatusLineOut]
+    call: CallDecisionOut
+    running_calls: list[RunningCallOut]

@@ -34,6 +34,8 @@ from app.services.leads.intake import (
     JourneyInput,
     LeadSubmission,
 )
+from app.services.leads.lead_detail import lead_detail_to_json, read_lead_detail
+from app.services.leads.queue import search_results
 from server import auth, collection, invoicing
 from server import intake as intake_flow
 from server.api_errors import install_error_handlers
@@ -48,6 +50,8 @@ from server.api_models import (
     IntakeOut,
     InvoiceMonth,
     InvoiceRunOut,
+    LeadDetailOut,
+    LeadSearchOut,
     PullPage,
     PushOut,
     RecentInstant,
@@ -82,6 +86,12 @@ MAX_PUSH_OPERATIONS = PUSH_BATCH
 # Operations applied per write transaction (row locks and the sequence lock held that long:
 # about 0.15 s for 250 on the bench, so intake waits little; fewer costs a commit each).
 PUSH_CHUNK = 250
+
+# Who may look leads up on the server (search, detail): everyone but the sales reps.
+LEAD_READERS = frozenset({Role.EXPERT, Role.MANAGER, Role.ADMIN})
+SEARCH_TEXT_MAX = 100
+SEARCH_LIMIT_DEFAULT = 50
+SEARCH_LIMIT_MAX = 200
 
 OUTDATED = (
     "Cette version du poste de travail est trop ancienne pour le serveur : "
@@ -660,6 +670,47 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             raise HTTPException(403, "Réservé aux commerciaux, managers et administrateurs.")
         selection = DemandSelection.from_json(body.model_dump(mode="json"))
         return history_to_json(read_demand_history(session, selection, utc_now()))
+
+    def lead_reader(user: SignedIn) -> UserScope:
+        """Experts, managers and admins may look up any lead; reps hold no leads."""
+        if user[0].role not in LEAD_READERS:
+            raise HTTPException(
+                403, "Les commerciaux ne consultent pas les leads : réservé à la qualification."
+            )
+        return user[0]
+
+    LeadReader = Annotated[UserScope, Depends(lead_reader)]  # noqa: N806
+
+    @api.get(
+        "/api/v1/leads/search",
+        response_model=LeadSearchOut,
+        responses=error_responses(401, 403, 422),
+    )
+    def search_leads(
+        _user: LeadReader,
+        session: Annotated[Session, Depends(read_session)],
+        q: Annotated[str, Query(min_length=1, max_length=SEARCH_TEXT_MAX)],
+        limit: Annotated[int, Query(ge=1, le=SEARCH_LIMIT_MAX)] = SEARCH_LIMIT_DEFAULT,
+    ) -> dict[str, Any]:
+        """Every lead the text finds, whatever its state (closed, released, opposed): the
+        workstation's own search (app/services/leads/queue.py), on every lead."""
+        return {"leads": search_results(session, q, limit)}
+
+    @api.get(
+        "/api/v1/leads/{lead_id}",
+        response_model=LeadDetailOut,
+        responses=error_responses(401, 403, 404, 422),
+    )
+    def lead_detail(
+        lead_id: uuid.UUID,
+        _user: LeadReader,
+        session: Annotated[Session, Depends(read_session)],
+    ) -> dict[str, Any]:
+        """A lead as the workstation's panel shows it (read-only there)."""
+        detail = read_lead_detail(session, lead_id, utc_now())
+        if detail is None:
+            raise HTTPException(404, "Lead inconnu.")
+        return lead_detail_to_json(detail)
 
     @api.post(
         "/api/v1/intake/leads",

@@ -176,6 +176,25 @@ class ServerApi:
         )
         return await self._check(response)  # type: ignore[no-any-return]
 
+    async def search_leads(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Every lead the server finds for the text, whatever its state (experts, managers):
+        rows for app.services.leads.queue.row_from_search_result."""
+        response = await self.client.get(
+            "/api/v1/leads/search",
+            params={"q": text, "limit": limit},
+            headers=self._headers(),
+            timeout=15,
+        )
+        return (await self._check(response))["leads"]  # type: ignore[no-any-return]
+
+    async def lead_detail(self, lead_id: str) -> dict[str, Any]:
+        """A lead's detail as the panel shows it, for app.services.leads.lead_detail's
+        lead_detail_from_json."""
+        response = await self.client.get(
+            f"/api/v1/leads/{lead_id}", headers=self._headers(), timeout=15
+        )
+        return await self._check(response)  # type: ignore[no-any-return]
+
     async def sign_in_locks(self) -> dict[str, Any]:
         """Accounts and addresses with recent failed sign-ins (managers and admins)."""
         response = await self.client.get("/api/v1/auth/locks", headers=self._headers())

@@ -76,6 +76,9 @@ STILL_ON_THE_UI_THREAD: frozenset[str] = frozenset(
         "ui.pipeline.sales_window:simulation_dialog",
         # ui/queue/
         "ui.queue.main_window:<lambda>",
+        "ui.queue.main_window:load_server_detail",
+        "ui.queue.main_window:search_on_server",
+        "ui.queue.queue_model:_merged_search",
         "ui.queue.main_window:_update_counts",
         "ui.queue.main_window:call_lead",
         "ui.queue.main_window:release",

@@ -56,6 +56,8 @@ class ServerCalls:
     unlock_sign_in: ServerCall | None = None
     set_account_active: ServerCall | None = None
     demand_history: DemandSource | None = None
+    search_leads: ServerCall | None = None
+    lead_detail: ServerCall | None = None
 
 
 @dataclass

@@ -113,6 +113,8 @@ class LeadPanel(QScrollArea):
         super().__init__(parent)
         self._clock = clock
         self.detail: LeadDetail | None = None
+        # The detail shown was read from the server (a lead this workstation does not hold).
+        self.from_server = False
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
@@ -123,6 +125,14 @@ class LeadPanel(QScrollArea):
         self.header.setWordWrap(True)
         self.header.setStyleSheet("font-size: 15px;")
         layout.addWidget(self.header)
+        self.server_note = QLabel()
+        self.server_note.setObjectName("server_note")
+        self.server_note.setWordWrap(True)
+        self.server_note.setStyleSheet(
+            "background: #eef3f9; color: #1b3e66; padding: 4px; border: 1px solid #b7c9de;"
+        )
+        self.server_note.hide()
+        layout.addWidget(self.server_note)
 
         call_box = QGroupBox("Appel")
         call_layout = QVBoxLayout(call_box)
@@ -172,12 +182,29 @@ class LeadPanel(QScrollArea):
         layout.addStretch(1)
         self.show_detail(None)
 
-    def show_detail(self, detail: LeadDetail | None) -> None:
+    def show_message(self, text: str) -> None:
+        """No lead shown, and why (a detail on its way from the server, or not coming)."""
+        self.show_detail(None)
+        self.header.setText(escape(text))
+
+    def show_detail(self, detail: LeadDetail | None, from_server: bool = False) -> None:
+        """`from_server`: a lead read from the server, not held here: shown read-only."""
         if detail is None or self.detail is None or detail.id != self.detail.id:
             self.timer.stop()
             self.notes.clear()
             self.verticalScrollBar().setValue(0)  # another lead: read it from its top
         self.detail = detail
+        self.from_server = from_server and detail is not None
+        self.notes.setEnabled(not self.from_server)
+        if self.from_server and detail is not None:
+            state = LEAD_STATUS_LABELS[detail.status].lower()
+            self.server_note.setText(
+                f"Lead {state}, consulté sur le serveur : absent de ce poste, il se lit "
+                "ici sans pouvoir être traité."
+            )
+            self.server_note.show()
+        else:
+            self.server_note.hide()
         for tree in (self.journey, self.calls, self.history):
             tree.clear()
         if detail is None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
+import httpx
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -32,9 +36,10 @@ from app.domain.enums import (
 )
 from app.domain.errors import ActionRefused
 from app.services.leads.lead_actions import CallbackRequest, CallNotAllowed
-from app.services.leads.lead_detail import LeadDetail, load_lead_detail
-from app.services.leads.queue import QueueView
+from app.services.leads.lead_detail import LeadDetail, lead_detail_from_json, load_lead_detail
+from app.services.leads.queue import QueueRow, QueueView, row_from_search_result
 from app.services.staff import workspace_staff
+from sync.engine import NotSignedIn, ServerOutdatedError, ServerRefused
 from ui.admin.accounts_dialog import AccountCalls, AccountsDialog
 from ui.billing.billing_window import BillingCalls, BillingWindow
 from ui.billing.invoice_run_dialog import InvoiceRunDialog
@@ -64,6 +69,32 @@ OUTCOME_KEYS = {
     Disposition.DUPLICATE: "Ctrl+6",
 }
 REFRESH_INTERVAL_MS = 60_000
+SERVER_SEARCH_LIMIT = 50
+OFFLINE_SEARCH = "Recherche limitée aux leads de ce poste (serveur injoignable)."
+
+
+@dataclass(frozen=True)
+class ServerLeads:
+    """The server's lead look-ups (sync.engine.ServerApi's search_leads and lead_detail): a
+    workstation holds the open leads only, the server every lead with its state."""
+
+    search: Callable[[str, int], Awaitable[list[dict[str, Any]]]]
+    detail: Callable[[str], Awaitable[dict[str, Any]]]
+
+
+def _unreachable(exc: Exception) -> bool:
+    return isinstance(exc, httpx.TransportError | OSError | TimeoutError)
+
+
+def _limited_search(exc: Exception) -> str:
+    """Why the search shows this workstation's leads only, in the user's words."""
+    if _unreachable(exc):
+        return OFFLINE_SEARCH
+    if isinstance(exc, ServerRefused | NotSignedIn | ServerOutdatedError) and str(exc):
+        return f"Recherche limitée aux leads de ce poste : {exc}"
+    return "Recherche limitée aux leads de ce poste (le serveur n'a pas pu répondre)."
+
+
 COLUMN_WIDTHS = (62, 52, 160, 150, 170, 80, 52, 52, 210, 120)
 
 
@@ -78,6 +109,14 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.context = context
         server = context.server
+        self.search_server = (
+            ServerLeads(server.search_leads, server.lead_detail)
+            if server.search_leads and server.lead_detail
+            else None
+        )
+        # The server calls under way (kept referenced until they end).
+        self.server_task: asyncio.Future[None] | None = None
+        self.detail_task: asyncio.Future[None] | None = None
         self.account_calls = (
             AccountCalls(server.sign_in_locks, server.unlock_sign_in, server.set_account_active)
             if server.sign_in_locks and server.unlock_sign_in and server.set_account_active
@@ -310,6 +349,9 @@ class MainWindow(QMainWindow):
         detail = self.panel.detail
         if detail is None:
             self.say("Sélectionnez d'abord un lead (F2 : lead suivant).")
+        elif self.panel.from_server:
+            self.say("Lead consulté sur le serveur : absent de ce poste, il ne peut être traité.")
+            return None
         return detail
 
     def _update_counts(self) -> None:
@@ -320,6 +362,11 @@ class MainWindow(QMainWindow):
             self.count_label.setText(f"{VIEW_LABELS[self.model.view]} : {total} lead(s)")
 
     def show_lead(self, lead_id: uuid.UUID | None) -> None:
+        index = self.model.row_of(lead_id) if lead_id else None
+        row = self.model.lead_at(index) if index is not None else None
+        if row is not None and row.from_server:
+            self.show_server_lead(row)
+            return
         detail = (
             load_lead_detail(self.workspace.sessions, lead_id, self.clock, self.settings.calling)
             if lead_id
@@ -332,8 +379,41 @@ class MainWindow(QMainWindow):
             self.panel.timer.start(running[0].started_at)
         self._update_action_state()
 
+    def show_server_lead(self, row: QueueRow) -> asyncio.Future[None] | None:
+        """A lead found on the server only: its detail, read-only, once the server sent it."""
+        shown = self.panel.detail
+        if self.panel.from_server and shown is not None and shown.id == row.lead_id:
+            self._update_action_state()
+            return None
+        self.panel.show_message(f"Lead n° {row.number} : lecture sur le serveur…")
+        self._update_action_state()
+        if self.search_server is None:
+            return None
+        self.detail_task = asyncio.ensure_future(self.load_server_detail(row.lead_id))
+        return self.detail_task
+
+    async def load_server_detail(self, lead_id: uuid.UUID) -> None:
+        assert self.search_server is not None
+        try:
+            data = await self.search_server.detail(str(lead_id))
+        except Exception as exc:  # network or server: said in the panel, nothing changed
+            log.info("lead detail from the server failed: %s", exc)
+            reason = "serveur injoignable" if _unreachable(exc) else str(exc) or "erreur du serveur"
+            if self._still_selected(lead_id):
+                self.panel.show_message(f"Détail indisponible ({reason}).")
+            return
+        if self._still_selected(lead_id):
+            self.panel.show_detail(lead_detail_from_json(data), from_server=True)
+            self._update_action_state()
+
+    def _still_selected(self, lead_id: uuid.UUID) -> bool:
+        """The user has not moved to another lead while the server answered."""
+        current = self.table.selectionModel().currentIndex()
+        row = self.model.lead_at(current.row()) if current.isValid() else None
+        return row is not None and row.lead_id == lead_id and self.panel.detail is None
+
     def _update_action_state(self) -> None:
-        detail = self.panel.detail
+        detail = None if self.panel.from_server else self.panel.detail
         open_lead = detail is not None and detail.status not in (
             LeadStatus.RELEASED,
             LeadStatus.CLOSED,
@@ -408,17 +488,52 @@ class MainWindow(QMainWindow):
         self.search.setFocus()
         self.search.selectAll()
 
-    def run_search(self) -> None:
+    def run_search(self) -> asyncio.Future[None] | None:
+        """This workstation's leads at once; with a server, its results for the leads not
+        held here (closed, released, opposed...) join them when they come."""
         text = self.search.text().strip()
         if not text:
             self.model.show_view(self.model.view)
-            return
+            return None
         self.model.show_search(text)
+        if self.model.rowCount() > 0:
+            self.table.setFocus()
+            self.table.selectRow(0)
+        if self.search_server is None:
+            if self.model.rowCount() == 0:
+                self.say(f"Aucun lead ne correspond à « {text} ».")
+            return None
+        if self.model.rowCount() == 0:
+            self.say(f"Recherche de « {text} » sur le serveur…")
+        self.server_task = asyncio.ensure_future(self.search_on_server(text))
+        return self.server_task
+
+    async def search_on_server(self, text: str) -> None:
+        assert self.search_server is not None
+        try:
+            found = await self.search_server.search(text, SERVER_SEARCH_LIMIT)
+        except Exception as exc:  # network or server: the local results stand, and say so
+            log.info("server search failed: %s", exc)
+            if self.model.search_text != text:
+                return
+            note = _limited_search(exc)
+            none = f"Aucun lead de ce poste ne correspond à « {text} ». "
+            self.say(none + note if self.model.rowCount() == 0 else note)
+            return
+        if self.model.search_text != text:
+            return  # another search, or the queue, is shown meanwhile
+        current = self.panel.detail.id if self.panel.detail else None
+        added = self.model.add_server_rows([row_from_search_result(r) for r in found])
         if self.model.rowCount() == 0:
             self.say(f"Aucun lead ne correspond à « {text} ».")
+            return
+        if current is not None and self.model.row_of(current) is not None:
+            self.select_lead(current)
         else:
             self.table.setFocus()
             self.table.selectRow(0)
+        if added:
+            self.say(f"{added} lead(s) absent(s) de ce poste trouvé(s) sur le serveur.")
 
     def next_lead(self) -> None:
         if not self.settle_running_call():
@@ -509,6 +624,9 @@ class MainWindow(QMainWindow):
         if not self.settle_running_call():
             event.ignore()
             return
+        for task in (self.server_task, self.detail_task):
+            if task is not None and not task.done():
+                task.cancel()  # its answer would land on a closed window
         super().closeEvent(event)
 
     def log_outcome(self, disposition: Disposition) -> bool:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from app.clock import Clock
-from app.domain.enums import LEAD_STATUS_LABELS, OPEN_STATUSES
+from app.domain.enums import DISPOSITION_LABELS, LEAD_STATUS_LABELS, OPEN_STATUSES
 from app.domain.postcodes import zone_for_departement
 from app.services.leads.queue import QueueCursor, QueueReader, QueueRow, QueueView
 from ui.core import formatting
@@ -58,6 +58,8 @@ class QueueTableModel(QAbstractTableModel):
         self._more = False
         self._view = QueueView.CALL_QUEUE
         self._search: str | None = None
+        # The server's results for the search shown, for leads this workstation does not hold.
+        self._server_rows: list[QueueRow] = []
         self.on_loaded: Callable[[], None] | None = None
 
     # -- loading --------------------------------------------------------------------------
@@ -75,13 +77,26 @@ class QueueTableModel(QAbstractTableModel):
         self.reload()
 
     def show_search(self, text: str) -> None:
-        self._search = text
+        self._search, self._server_rows = text, []
         self.reload()
+
+    def add_server_rows(self, rows: list[QueueRow]) -> int:
+        """Merge the server's results into the search shown: the leads held here keep their
+        local row (fresher for what this workstation changed). Returns how many were added."""
+        self._server_rows = [r for r in rows if r.from_server]
+        self.reload()
+        return sum(1 for r in self._rows if r.from_server)
+
+    def _merged_search(self, text: str) -> list[QueueRow]:
+        local = self._reader.search(text)
+        held = {r.lead_id for r in local}
+        remote = [r for r in self._server_rows if r.lead_id not in held]
+        return sorted(local + remote, key=lambda r: (r.submitted_at, r.lead_id), reverse=True)
 
     def reload(self) -> None:
         self.beginResetModel()
         if self._search is not None:
-            self._rows, self._cursor, self._more = self._reader.search(self._search), None, False
+            self._rows, self._cursor, self._more = self._merged_search(self._search), None, False
         else:
             head = self._reader.due_callbacks() if self._view == QueueView.CALL_QUEUE else []
             page = self._reader.page(self._view)
@@ -169,6 +184,11 @@ class QueueTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_CALL:
             return self._display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole and row.from_server:
+            tip = "Lead absent de ce poste, trouvé sur le serveur : consultation seule."
+            if row.last_outcome is not None:
+                tip += f"\nDernier appel : {DISPOSITION_LABELS[row.last_outcome]}."
+            return tip
         return None
 
     def _display(self, row: QueueRow, column: int) -> str:
@@ -199,6 +219,8 @@ class QueueTableModel(QAbstractTableModel):
                 return formatting.call_decision(row.call, now, tz)
             case 9:
                 label = LEAD_STATUS_LABELS[row.status]
+                if row.from_server:
+                    return f"{label} (serveur)"
                 if row.callback_due_at is not None and row.callback_due_at <= now:
                     return "Rappel à faire"
                 return label

@@ -159,6 +159,8 @@ class Session:
             unlock_sign_in=api.unlock_sign_in,
             set_account_active=api.set_account_active,
             demand_history=demand_history,
+            search_leads=api.search_leads,
+            lead_detail=api.lead_detail,
         )
 
     def _show_conflicts(self) -> None:

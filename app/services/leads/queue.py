@@ -9,15 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
 from app.domain.contact import phone_prefix_key, phone_search_key
-from app.domain.enums import OPEN_STATUSES, CallbackStatus, LeadStatus
+from app.domain.enums import OPEN_STATUSES, CallbackStatus, Disposition, LeadStatus
 from app.domain.postcodes import zone_for_departement
-from app.persistence.models import Callback, Category, Lead
+from app.persistence.models import CallAttempt, Callback, Category, Lead
 from app.policy.calling_rules import (
     DEFAULT_CALLING_RULES,
     LEAD_NOT_OPEN,
@@ -55,6 +56,9 @@ class QueueRow:
     callback_consented: bool = False
     has_consent_proof: bool = True
     call: CallDecision | None = None
+    # Found by the server's search, not held by this workstation (read-only there).
+    from_server: bool = False
+    last_outcome: Disposition | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,139 @@ def _row(
         callback_due_at=callback_due_at,
         callback_consented=consented,
         has_consent_proof=bool(form and consent_at and wording),
+    )
+
+
+SEARCH_LIMIT = 200
+
+
+def search_conditions(text: str) -> list[ColumnElement[bool]]:
+    """What a search text may mean, as conditions on Lead (any of them finds a lead): its
+    number, its postcode, its phone (whole or its start) or the start of its name
+    ("dupont je"). The one definition of search, for the workstation and the server."""
+    query_text = text.strip()
+    if not query_text:
+        return []
+    compact = query_text.replace(" ", "").replace(".", "").replace("-", "")
+    conditions: list[ColumnElement[bool]] = []
+    if compact.isdigit() and len(compact) <= 8:
+        conditions.append(Lead.number == int(compact))
+    if compact.isdigit() and len(compact) == 5:
+        conditions.append(Lead.postcode == compact)
+    phone = phone_search_key(query_text)
+    if phone is not None:
+        conditions.append(Lead.phone_e164 == phone)
+    elif (prefix := phone_prefix_key(compact)) is not None and len(compact) >= 6:
+        conditions.append(and_(Lead.phone_e164 >= prefix, Lead.phone_e164 < prefix + ":"))
+    elif compact.startswith("+") and compact[1:].isdigit() and len(compact) >= 6:
+        conditions.append(and_(Lead.phone_e164 >= compact, Lead.phone_e164 < compact + ":"))
+    name = search_name_key(query_text)
+    if name and not compact.lstrip("+").isdigit():
+        conditions.append(name_prefix(Lead.search_name, name))
+    return conditions
+
+
+_SUCCESSOR = {c: chr(ord(c) + 1) for c in "abcdefghijklmnopqrstuvwxy012345678"}
+
+
+def name_prefix(column: Any, key: str) -> ColumnElement[bool]:
+    """`column` starts with `key` (a search_name_key), as an index range whatever the
+    database's collation: linguistic ones (PostgreSQL's en_US, MariaDB's uca1400) sort
+    punctuation before letters, so no "key~"-like bound holds there. The upper bound raises
+    the last letter or digit that has a successor in every collation ("lez" -> "lf"), and
+    LIKE keeps exactly the strings starting with the key."""
+    exact = column.startswith(key, autoescape=True)
+    for i in range(len(key) - 1, -1, -1):
+        if key[i] in _SUCCESSOR:
+            upper = key[:i] + _SUCCESSOR[key[i]]
+            return and_(column >= key, column < upper, exact)
+    return and_(column >= key, exact)
+
+
+def find_leads(session: Session, text: str, limit: int = SEARCH_LIMIT) -> list[QueueRow]:
+    """Every lead (any status, not deleted) the text finds, newest first, without call
+    decisions. One query per meaning of the text, so that each uses its own index."""
+    rows: dict[uuid.UUID, QueueRow] = {}
+    for condition in search_conditions(text):
+        query = _lead_rows_query().where(condition, Lead.deleted.is_(False)).limit(limit)
+        for values in session.execute(query):
+            rows.setdefault(values[0], _row(values))
+    return sorted(rows.values(), key=lambda r: (r.submitted_at, r.lead_id), reverse=True)[:limit]
+
+
+def _last_outcomes(
+    session: Session, lead_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, datetime]]:
+    """Each lead's last call with an outcome: (disposition, started at)."""
+    last: dict[uuid.UUID, tuple[str, datetime]] = {}
+    if not lead_ids:
+        return last
+    query = (
+        select(CallAttempt.lead_id, CallAttempt.disposition, CallAttempt.started_at)
+        .where(
+            CallAttempt.lead_id.in_(lead_ids),
+            CallAttempt.deleted.is_(False),
+            CallAttempt.disposition != Disposition.PENDING,
+        )
+        .order_by(CallAttempt.started_at)
+    )
+    for lead_id, disposition, started_at in session.execute(query):
+        last[lead_id] = (disposition, started_at)
+    return last
+
+
+def search_results(session: Session, text: str, limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
+    """What the server's search answers: the leads `find_leads` finds, as JSON values, each
+    with its status and its last call's outcome (read back by `row_from_search_result`)."""
+    rows = find_leads(session, text, limit)
+    last = _last_outcomes(session, [r.lead_id for r in rows])
+    results = []
+    for row in rows:
+        outcome, called_at = last.get(row.lead_id, (None, None))
+        results.append(
+            {
+                "id": str(row.lead_id),
+                "number": row.number,
+                "name": row.full_name,
+                "phone_e164": row.phone_e164,
+                "postcode": row.postcode,
+                "city": row.city,
+                "departement_code": row.departement_code,
+                "category": row.category_name,
+                "status": str(row.status),
+                "created_at": row.submitted_at.isoformat(),
+                "budget_cents": row.budget_cents,
+                "interest_score": row.interest_score,
+                "attempts": row.attempts,
+                "last_outcome": outcome,
+                "last_call_at": called_at.isoformat() if called_at else None,
+            }
+        )
+    return results
+
+
+def row_from_search_result(data: dict[str, Any]) -> QueueRow:
+    """A row of the server's search as the queue shows it (marked as found on the server)."""
+    status = LeadStatus(data["status"])
+    return QueueRow(
+        lead_id=uuid.UUID(data["id"]),
+        number=int(data["number"]),
+        submitted_at=datetime.fromisoformat(data["created_at"]),
+        full_name=data["name"],
+        phone_e164=data["phone_e164"],
+        postcode=data["postcode"],
+        city=data["city"],
+        departement_code=data["departement_code"],
+        category_name=data["category"],
+        budget_cents=data["budget_cents"],
+        interest_score=data["interest_score"],
+        attempts=data["attempts"],
+        status=status,
+        priority_key=0.0,
+        # Its call state is the server's to tell: a lead no longer open is never callable.
+        call=None if status in OPEN_STATUSES else LEAD_NOT_OPEN,
+        from_server=True,
+        last_outcome=Disposition(data["last_outcome"]) if data.get("last_outcome") else None,
     )
 
 
@@ -299,36 +436,9 @@ class QueueReader:
 
     # -- search -------------------------------------------------------------------------
 
-    def search(self, text: str, limit: int = 200) -> list[QueueRow]:
-        """By lead number, phone (full or start), postcode, or name prefix ("dupont je")."""
-        query_text = text.strip()
-        if not query_text:
-            return []
-        compact = query_text.replace(" ", "").replace(".", "").replace("-", "")
-        conditions = []
-        if compact.isdigit() and len(compact) <= 8:
-            conditions.append(Lead.number == int(compact))
-        if compact.isdigit() and len(compact) == 5:
-            conditions.append(Lead.postcode == compact)
-        phone = phone_search_key(query_text)
-        if phone is not None:
-            conditions.append(Lead.phone_e164 == phone)
-        elif (prefix := phone_prefix_key(compact)) is not None and len(compact) >= 6:
-            conditions.append(and_(Lead.phone_e164 >= prefix, Lead.phone_e164 < prefix + ":"))
-        elif compact.startswith("+") and compact[1:].isdigit() and len(compact) >= 6:
-            conditions.append(and_(Lead.phone_e164 >= compact, Lead.phone_e164 < compact + ":"))
-        name = search_name_key(query_text)
-        if name and not compact.lstrip("+").isdigit():
-            # "~" sorts after every letter, digit and space: [name, name~) is the prefix range.
-            conditions.append(and_(Lead.search_name >= name, Lead.search_name < name + "~"))
-        if not conditions:
-            return []
-        rows: dict[uuid.UUID, QueueRow] = {}
+    def search(self, text: str, limit: int = SEARCH_LIMIT) -> list[QueueRow]:
+        """By lead number, phone (full or start), postcode, or name prefix ("dupont je"):
+        every lead of the workspace whatever its state (closed and released ones too)."""
         now = self._clock()
         with self._sessions() as session:
-            for condition in conditions:
-                query = _lead_rows_query().where(condition, Lead.deleted.is_(False)).limit(limit)
-                for values in session.execute(query):
-                    rows.setdefault(values[0], _row(values))
-            ordered = sorted(rows.values(), key=lambda r: r.submitted_at, reverse=True)[:limit]
-            return self._with_decisions(session, ordered, now)
+            return self._with_decisions(session, find_leads(session, text, limit), now)
