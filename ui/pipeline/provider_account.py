@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -25,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.clock import Clock
 from app.domain.contracts import STATUS_LABELS, sharing_label
 from app.domain.disputes import (
     DISPUTE_REASON_LABELS,
@@ -38,31 +38,42 @@ from app.domain.money import format_euros
 from app.reports.pdf_parts import Letterhead
 from app.services.billing.disputes import DisputeService
 from app.services.billing.invoice_queries import facturx_invoice
-from app.services.contracts.contract_queries import ContractQueries, ProviderMonth
-from app.settings import Settings
-from ui.core.dialog_parts import dialog_buttons, error_line, save_file
+from app.services.contracts.contract_queries import ProviderMonth
+from ui.core.changes import Changes
+from ui.core.dialog_parts import dialog_buttons, error_line, save_in_background
 from ui.core.item_views import on_row_activated
 
+if TYPE_CHECKING:
+    from ui.core.context import AppContext
+    from ui.core.operations import Operation
+
 ID_ROLE = Qt.ItemDataRole.UserRole
+T = TypeVar("T")
+# What the account shows, as the change bus names it.
+ACCOUNT_TABLES = frozenset(
+    {"lead_sales", "lead_disputes", "provider_credits", "invoices", "contracts",
+     "contract_versions", "contract_prices"}
+)  # fmt: skip
 
 
 class ProviderAccount(QWidget):
+    """Reads in the background and fills itself when they arrive; refreshes itself when the
+    change bus says a sale, a dispute, a credit, an invoice or a contract changed."""
+
     def __init__(
         self,
-        queries: ContractQueries,
-        disputes: DisputeService,
+        context: AppContext,
         provider_id: uuid.UUID,
-        clock: Clock,
         open_contract: Callable[[], None],
-        letterhead: Letterhead | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.letterhead = letterhead or Settings().letterhead
-        self.queries = queries
-        self.disputes = disputes
+        self.context = context
+        self.letterhead: Letterhead = context.settings.letterhead
+        self.queries = context.contract_queries
+        self.disputes = context.disputes
         self.provider_id = provider_id
-        self.clock = clock
+        self.clock = context.clock
         self.month: ProviderMonth | None = None
 
         self.contract_line = QLabel()
@@ -125,10 +136,28 @@ class ProviderAccount(QWidget):
         row.addWidget(refuse)
         row.addStretch(1)
         layout.addLayout(row)
+        remembered = context.remembered
+        for tree, key in ((self.sales, "sales"), (self.invoices, "invoices"),
+                          (self.dispute_list, "disputes")):  # fmt: skip
+            remembered.keep_header(tree.header(), f"pipeline/account/{key}")
+        context.changes.watch(self, ACCOUNT_TABLES, self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
-        month = self.month = self.queries.provider_month(self.provider_id, self.clock())
+    def refresh(self, _changes: Changes | None = None) -> None:
+        """Read the month and the invoices in the background, then show them."""
+        provider_id, now = self.provider_id, self.clock()
+
+        def read() -> tuple[ProviderMonth, list[Any]]:
+            return (
+                self.queries.provider_month(provider_id, now),
+                self.queries.invoices_of(provider_id),
+            )
+
+        self.context.operations.run(read, self._show, owner=self)
+
+    def _show(self, result: tuple[ProviderMonth, list[Any]]) -> None:
+        month, invoices = result
+        self.month = month
         terms = month.terms
         if month.version is None or terms is None:
             self.contract_line.setText("Aucun contrat en vigueur aujourd'hui.")
@@ -181,7 +210,7 @@ class ProviderAccount(QWidget):
             )
             item.setData(0, ID_ROLE, sale.sale_id)
         self.invoices.clear()
-        for invoice in self.queries.invoices_of(self.provider_id):
+        for invoice in invoices:
             row = QTreeWidgetItem(
                 self.invoices,
                 [
@@ -207,22 +236,28 @@ class ProviderAccount(QWidget):
             )
             item.setData(0, ID_ROLE, dispute.id)
 
-    def save_invoice_pdf(self, path: Path | None = None) -> Path | None:
+    def save_invoice_pdf(self, path: Path | None = None) -> Operation[Path] | None:
+        """Build the Factur-X PDF and write it on a worker thread (asks where, unless given)."""
         item = self.invoices.currentItem()
         if item is None:
             return None
         # Read now: a refresh while the file dialog is open deletes the item.
         number, invoice_id = item.text(0), item.data(0, ID_ROLE)
-        return save_file(
+        sessions, letterhead = self.queries.sessions, self.letterhead
+        return save_in_background(
+            self.context,
             self,
             "Enregistrer la facture",
             f"{number}.pdf",
             "PDF (*.pdf)",
-            lambda: facturx_invoice(self.queries.sessions, invoice_id, self.letterhead),
-            path,
+            lambda: facturx_invoice(sessions, invoice_id, letterhead),
+            folder_key="pipeline/invoices",
+            path=path,
         )
 
     def file_dispute(self, reason: DisputeReason | None = None, comment: str = "") -> bool:
+        """Ask the reason (unless given) and file the dispute in the background; False when
+        nothing was sent (no sale selected, dialog cancelled). A refusal is a warning."""
         item = self.sales.currentItem()
         if item is None:
             QMessageBox.information(self, "Contestation", "Sélectionnez d'abord un lead vendu.")
@@ -233,19 +268,50 @@ class ProviderAccount(QWidget):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
             reason, comment = dialog.reason.currentData(), dialog.comment.toPlainText()
-        try:
-            self.disputes.file(sale_id, reason, comment)
-        except (ActionRefused, FieldErrors) as error:
-            _warn(self, error)
-            return False
-        self.refresh()
+        chosen = reason
+        self.context.operations.run(
+            _refusable(lambda: self.disputes.file(sale_id, chosen, comment)),
+            None,
+            lambda message: QMessageBox.warning(self, "Action impossible", message),
+            owner=self,
+            changes=Changes.of("lead_sales", sale_id) | Changes.tables_only("lead_disputes"),
+        )
         return True
 
     def decide(self, accept: bool, note: str | None = None) -> bool:
-        if decide_selected(self, self.dispute_list, self.disputes, accept, note):
-            self.refresh()
-            return True
-        return False
+        """Accept or refuse the selected dispute in the background (False: nothing sent)."""
+        asked = ask_decision(self, self.dispute_list, accept, note)
+        if asked is None:
+            return False
+        dispute_id, reason = asked
+        self.context.operations.run(
+            _refusable(lambda: self.disputes.decide(dispute_id, accept, reason)),
+            None,
+            lambda message: QMessageBox.warning(self, "Action impossible", message),
+            owner=self,
+            changes=Changes.of("lead_disputes", dispute_id)
+            | Changes.tables_only("lead_sales", "provider_credits"),
+        )
+        return True
+
+
+def ask_decision(
+    parent: QWidget, dispute_list: QTreeWidget, accept: bool, note: str | None = None
+) -> tuple[uuid.UUID, str] | None:
+    """The dispute selected in `dispute_list` and the reason of the decision (asked if not
+    given); None when nothing is selected or the user cancelled. Reads nothing."""
+    item = dispute_list.currentItem()
+    if item is None:
+        QMessageBox.information(parent, "Contestation", "Sélectionnez une contestation.")
+        return None
+    # Read now: the list may be refreshed (a sync, the timer) while the reason is asked.
+    dispute_id = item.data(0, ID_ROLE)
+    if note is None:
+        title = "Accepter la contestation" if accept else "Refuser la contestation"
+        note, ok = QInputDialog.getText(parent, title, "Motif de la décision :")
+        if not ok:
+            return None
+    return dispute_id, note
 
 
 def decide_selected(
@@ -255,24 +321,33 @@ def decide_selected(
     accept: bool,
     note: str | None = None,
 ) -> bool:
-    """Accept or refuse the dispute selected in `dispute_list`, asking the reason if not given."""
-    item = dispute_list.currentItem()
-    if item is None:
-        QMessageBox.information(parent, "Contestation", "Sélectionnez une contestation.")
+    """Accept or refuse the selected dispute, on the calling thread.
+
+    Kept for ui/contracts/contracts_overview.py until it runs the decision in the background
+    (`ask_decision`, then `context.operations.run(disputes.decide...)`, as
+    `ProviderAccount.decide` does).
+    """
+    asked = ask_decision(parent, dispute_list, accept, note)
+    if asked is None:
         return False
-    # Read now: the list may be refreshed (a sync, the timer) while the reason is asked.
-    dispute_id = item.data(0, ID_ROLE)
-    if note is None:
-        title = "Accepter la contestation" if accept else "Refuser la contestation"
-        note, ok = QInputDialog.getText(parent, title, "Motif de la décision :")
-        if not ok:
-            return False
     try:
-        disputes.decide(dispute_id, accept, note)
+        disputes.decide(asked[0], accept, asked[1])
     except (ActionRefused, FieldErrors) as error:
         _warn(parent, error)
         return False
     return True
+
+
+def _refusable(work: Callable[[], T]) -> Callable[[], T]:
+    """`work` whose bad input (FieldErrors) is refused with its French messages."""
+
+    def run() -> T:
+        try:
+            return work()
+        except FieldErrors as error:
+            raise ActionRefused(" ".join(error.errors.values())) from error
+
+    return run
 
 
 class DisputeDialog(QDialog):
