@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QProgressDialog,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -95,6 +96,7 @@ class ImportDialog(QDialog):
         self.csv_file: CsvFile | None = None
         self.plan: ImportPlan | None = None
         self.result: ImportResult | None = None
+        self.progress_dialog: QProgressDialog | None = None  # of the running step
 
         self.file_label = QLabel("Aucun fichier choisi.")
         choose = QPushButton("Choisir un fichier…")
@@ -211,7 +213,7 @@ class ImportDialog(QDialog):
                 return error
 
         self.analyse_button.setEnabled(False)
-        self.context.operations.run_with_progress(
+        _operation, self.progress_dialog = self.context.operations.run_with_progress(
             work, self._analysed, self._stopped, owner=self, title="Analyse des lignes…"
         )
 
@@ -272,7 +274,7 @@ class ImportDialog(QDialog):
         plan, service = self.plan, self.service
         self.import_button.setEnabled(False)
         self.analyse_button.setEnabled(False)
-        self.context.operations.run_with_progress(
+        _operation, self.progress_dialog = self.context.operations.run_with_progress(
             lambda progress: apply_plan(service, plan, _step(progress, "Import des prospects…")),
             self._imported,
             self._stopped,
