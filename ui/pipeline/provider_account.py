@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -42,13 +42,13 @@ from app.services.contracts.contract_queries import ProviderMonth
 from ui.core.changes import Changes
 from ui.core.dialog_parts import dialog_buttons, error_line, save_in_background
 from ui.core.item_views import on_row_activated
+from ui.pipeline.refusals import refusable
 
 if TYPE_CHECKING:
     from ui.core.context import AppContext
     from ui.core.operations import Operation
 
 ID_ROLE = Qt.ItemDataRole.UserRole
-T = TypeVar("T")
 # What the account shows, as the change bus names it.
 ACCOUNT_TABLES = frozenset(
     {"lead_sales", "lead_disputes", "provider_credits", "invoices", "contracts",
@@ -270,7 +270,7 @@ class ProviderAccount(QWidget):
             reason, comment = dialog.reason.currentData(), dialog.comment.toPlainText()
         chosen = reason
         self.context.operations.run(
-            _refusable(lambda: self.disputes.file(sale_id, chosen, comment)),
+            refusable(lambda: self.disputes.file(sale_id, chosen, comment)),
             None,
             lambda message: QMessageBox.warning(self, "Action impossible", message),
             owner=self,
@@ -285,7 +285,7 @@ class ProviderAccount(QWidget):
             return False
         dispute_id, reason = asked
         self.context.operations.run(
-            _refusable(lambda: self.disputes.decide(dispute_id, accept, reason)),
+            refusable(lambda: self.disputes.decide(dispute_id, accept, reason)),
             None,
             lambda message: QMessageBox.warning(self, "Action impossible", message),
             owner=self,
@@ -336,18 +336,6 @@ def decide_selected(
         _warn(parent, error)
         return False
     return True
-
-
-def _refusable(work: Callable[[], T]) -> Callable[[], T]:
-    """`work` whose bad input (FieldErrors) is refused with its French messages."""
-
-    def run() -> T:
-        try:
-            return work()
-        except FieldErrors as error:
-            raise ActionRefused(" ".join(error.errors.values())) from error
-
-    return run
 
 
 class DisputeDialog(QDialog):

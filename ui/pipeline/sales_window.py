@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.enums import ROLE_LABELS
-from app.domain.errors import ActionRefused, FieldErrors
+from app.domain.errors import ActionRefused
 from app.domain.providers import (
     ACTIVITY_LABELS,
     CALL_OUTCOME_LABELS,
@@ -59,9 +58,9 @@ from ui.pipeline.pipeline_board import PipelineBoard
 from ui.pipeline.provider_account import ProviderAccount
 from ui.pipeline.provider_dialog import ProviderDialog
 from ui.pipeline.provider_list import FilterBar, ProviderList, SavedSearches
+from ui.pipeline.refusals import refusable
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 REFRESH_INTERVAL_MS = 60_000
 # What each part of the window shows, as the change bus names it.
 REFERENCE_TABLES = frozenset({"sectors", "categories", "saved_searches"})
@@ -71,18 +70,6 @@ PROVIDER_TABLES = frozenset(
 )  # fmt: skip
 DAY_TABLES = frozenset({"provider_activities", "providers"})
 _ACTIVITY_CHANGES = Changes.tables_only("provider_activities", "provider_changes")
-
-
-def refusable(work: Callable[[], T]) -> Callable[[], T]:
-    """`work` whose bad input (FieldErrors) is refused with its French messages."""
-
-    def run() -> T:
-        try:
-            return work()
-        except FieldErrors as error:
-            raise ActionRefused(" ".join(error.errors.values())) from error
-
-    return run
 
 
 def _quit() -> None:
