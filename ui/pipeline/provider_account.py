@@ -42,7 +42,7 @@ from app.services.contracts.contract_queries import ProviderMonth
 from ui.core.changes import Changes
 from ui.core.dialog_parts import dialog_buttons, error_line, save_in_background
 from ui.core.item_views import on_row_activated
-from ui.pipeline.refusals import refusable
+from ui.pipeline.background import LatestRead, refusable
 
 if TYPE_CHECKING:
     from ui.core.context import AppContext
@@ -75,6 +75,7 @@ class ProviderAccount(QWidget):
         self.provider_id = provider_id
         self.clock = context.clock
         self.month: ProviderMonth | None = None
+        self._latest = LatestRead()
 
         self.contract_line = QLabel()
         self.contract_line.setObjectName("contract_line")
@@ -153,7 +154,7 @@ class ProviderAccount(QWidget):
                 self.queries.invoices_of(provider_id),
             )
 
-        self.context.operations.run(read, self._show, owner=self)
+        self.context.operations.run(read, self._latest.show(self._show), owner=self)
 
     def _show(self, result: tuple[ProviderMonth, list[Any]]) -> None:
         month, invoices = result

@@ -38,7 +38,6 @@ from app.services.providers.provider_activities import DayItem
 from app.services.providers.provider_queries import (
     CategoryChoice,
     ProviderFile,
-    ProviderRow,
     category_catalogue,
 )
 from ui.billing.billing_window import BillingCalls, BillingWindow
@@ -52,13 +51,13 @@ from ui.core.changes import Changes
 from ui.core.context import AppContext
 from ui.core.item_views import on_row_activated
 from ui.core.remembered import keep_window
+from ui.pipeline.background import LatestRead, refusable
 from ui.pipeline.import_dialog import ImportDialog
 from ui.pipeline.my_day import PROVIDER_ID, DayColumn, DayModel
 from ui.pipeline.pipeline_board import PipelineBoard
 from ui.pipeline.provider_account import ProviderAccount
 from ui.pipeline.provider_dialog import ProviderDialog
 from ui.pipeline.provider_list import FilterBar, ProviderList, SavedSearches
-from ui.pipeline.refusals import refusable
 
 log = logging.getLogger(__name__)
 REFRESH_INTERVAL_MS = 60_000
@@ -105,7 +104,11 @@ class SalesWindow(QMainWindow):
         self.contracts = context.contracts
         self.contract_queries = context.contract_queries
         self.disputes = context.disputes
-        self._board_generation = 0
+        self._latest_board, self._latest_day, self._latest_reference = (
+            LatestRead(),
+            LatestRead(),
+            LatestRead(),
+        )
         self.setWindowTitle(f"CRM Leads – Prospection – {user.display_name}")
         self.resize(1400, 860)
 
@@ -234,25 +237,24 @@ class SalesWindow(QMainWindow):
             self.catalogue.reload()
             self.filters.show_saved(saved)
 
-        self.context.operations.run(read, show, owner=self)
+        self.context.operations.run(read, self._latest_reference.show(show), owner=self)
 
     def _load_providers(self, _changes: Changes | None = None) -> None:
         criteria = self.filters.criteria()
-        self._board_generation += 1
-        generation = self._board_generation
-
-        def show(columns: dict[ProviderStage, list[ProviderRow]]) -> None:
-            if generation == self._board_generation:
-                self.board.show_rows(columns)
-
-        self.context.operations.run(lambda: self.queries.board(criteria), show, owner=self)
+        self.context.operations.run(
+            lambda: self.queries.board(criteria),
+            self._latest_board.show(self.board.show_rows),
+            owner=self,
+        )
         self.list.load(criteria)
 
     def _show_count(self, total: int) -> None:
         self.count_label.setText(f"{total} prestataire(s)")
 
     def _load_day(self, _changes: Changes | None = None) -> None:
-        self.context.operations.run(self.activities.my_day, self._show_day, owner=self)
+        self.context.operations.run(
+            self.activities.my_day, self._latest_day.show(self._show_day), owner=self
+        )
 
     def _show_day(self, items: list[DayItem]) -> None:
         self.day_model.set_items(items)
