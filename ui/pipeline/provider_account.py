@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QTreeView,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -43,6 +44,7 @@ from ui.core.changes import Changes
 from ui.core.dialog_parts import dialog_buttons, error_line, save_in_background
 from ui.core.item_views import on_row_activated
 from ui.pipeline.background import LatestRead, refusable
+from ui.pipeline.sales_model import SaleColumn, SalesModel
 
 if TYPE_CHECKING:
     from ui.core.context import AppContext
@@ -90,15 +92,17 @@ class ProviderAccount(QWidget):
         open_button.setObjectName("open_contract")
         open_button.clicked.connect(open_contract)
 
-        self.sales = QTreeWidget()
+        self.sales_model = SalesModel()
+        self.sales = QTreeView()
         self.sales.setRootIsDecorated(False)
+        self.sales.setUniformRowHeights(True)
         self.sales.setObjectName("sales")
-        self.sales.setHeaderLabels(
-            ["Vendu le", "Lead", "Catégorie", "Lieu", "Prix HT", "Forfait", "Contestation"]
-        )
-        self.sales.setColumnWidth(0, 120)
-        self.sales.setColumnWidth(2, 200)
-        self.sales.setColumnWidth(3, 170)
+        self.sales.setModel(self.sales_model)
+        self.sales.setColumnWidth(SaleColumn.SOLD_AT, 120)
+        self.sales.setColumnWidth(SaleColumn.CATEGORY, 200)
+        self.sales.setColumnWidth(SaleColumn.PLACE, 170)
+        self.sales.setSortingEnabled(True)
+        self.sales.header().setSortIndicatorShown(False)  # as read: newest first
         dispute = QPushButton("Contester le lead sélectionné…")
         dispute.clicked.connect(self.file_dispute)
 
@@ -195,21 +199,7 @@ class ProviderAccount(QWidget):
             f"Montant du mois à ce jour : {format_euros(month.amount_cents, with_cents=True)} HT"
             f" ({' + '.join(parts)})"
         )
-        self.sales.clear()
-        for sale in month.sales:
-            item = QTreeWidgetItem(
-                self.sales,
-                [
-                    sale.sold_at.astimezone().strftime("%d/%m/%Y %H:%M"),
-                    f"n° {sale.lead_number}",
-                    sale.category,
-                    sale.place,
-                    format_euros(sale.price_cents, with_cents=True),
-                    "inclus" if sale.within_package else "",
-                    DISPUTE_STATUS_LABELS[sale.dispute_status] if sale.dispute_status else "",
-                ],
-            )
-            item.setData(0, ID_ROLE, sale.sale_id)
+        self.sales_model.set_sales(month.sales)
         self.invoices.clear()
         for invoice in invoices:
             row = QTreeWidgetItem(
@@ -259,11 +249,12 @@ class ProviderAccount(QWidget):
     def file_dispute(self, reason: DisputeReason | None = None, comment: str = "") -> bool:
         """Ask the reason (unless given) and file the dispute in the background; False when
         nothing was sent (no sale selected, dialog cancelled). A refusal is a warning."""
-        item = self.sales.currentItem()
-        if item is None:
+        index = self.sales.currentIndex()
+        # Read now: a refresh meanwhile replaces the rows.
+        sale_id = self.sales_model.sale_id_at(index.row()) if index.isValid() else None
+        if sale_id is None:
             QMessageBox.information(self, "Contestation", "Sélectionnez d'abord un lead vendu.")
             return False
-        sale_id = item.data(0, ID_ROLE)  # read now: a refresh meanwhile deletes the item
         if reason is None:
             dialog = DisputeDialog(self)
             if dialog.exec() != QDialog.DialogCode.Accepted:

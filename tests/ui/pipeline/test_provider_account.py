@@ -28,10 +28,11 @@ from ui.contracts.coverage_editor import Catalogue
 from ui.core.context import AppContext
 from ui.pipeline.provider_account import ProviderAccount
 from ui.pipeline.provider_dialog import ProviderDialog
+from ui.pipeline.sales_model import SaleColumn
 
 
 def test_the_account_shows_the_month_and_takes_disputes(
-    qtbot, workspace, clock, rep, provider, monkeypatch, tmp_path
+    qtbot, qtmodeltester, workspace, clock, rep, provider, monkeypatch, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
@@ -107,13 +108,14 @@ def test_the_account_shows_the_month_and_takes_disputes(
     settle(qtbot, context)
     assert account.cap_bar.text().startswith("Leads ce mois : 2 / 40")
     assert "125,00" in account.amount_line.text()  # 100 € package + 25 € beyond it
-    assert account.sales.topLevelItemCount() == 2
+    assert account.sales_model.rowCount() == 2
+    qtmodeltester.check(account.sales_model)
 
-    account.sales.setCurrentItem(account.sales.topLevelItem(0))
+    account.sales.setCurrentIndex(account.sales_model.index(0, 0))
     assert account.file_dispute(DisputeReason.WRONG_CONTACT, "Numéro non attribué")
     settle(qtbot, context)  # the dispute announced: the account reads itself again
     assert account.dispute_list.topLevelItemCount() == 1
-    account.sales.setCurrentItem(account.sales.topLevelItem(0))
+    account.sales.setCurrentIndex(account.sales_model.index(0, 0))
     account.file_dispute(DisputeReason.DUPLICATE)  # once per lead
     settle(qtbot, context)
     assert "déjà contesté" in warnings[-1]
@@ -125,7 +127,7 @@ def test_the_account_shows_the_month_and_takes_disputes(
     assert account.decide(True, "Numéro vérifié : non attribué")
     settle(qtbot, context)
     assert account.dispute_list.topLevelItem(0).text(3) == "Acceptée (avoir)"
-    assert account.sales.topLevelItem(0).text(6) == "Acceptée (avoir)"
+    assert account.sales_model.index(0, SaleColumn.DISPUTE).data() == "Acceptée (avoir)"
     with workspace.sessions() as session:
         assert session.scalar(select(LeadDispute.status)) == "accepted"
     account.findChild(QPushButton, "open_contract").click()
