@@ -56,24 +56,9 @@ STILL_ON_THE_UI_THREAD: frozenset[str] = frozenset(
         "ui.contracts.coverage_editor:__init__",
         "ui.contracts.simulation_dialog:compute",
         "ui.contracts.simulation_dialog:export_pdf",
-        # ui/pipeline/
-        "ui.pipeline.import_dialog:analyse",
-        "ui.pipeline.import_dialog:run_import",
-        "ui.pipeline.provider_account:<lambda>",
+        # ui/pipeline/: only the legacy decision helper ui/contracts/contracts_overview.py
+        # still calls (ProviderAccount decides in the background through ask_decision).
         "ui.pipeline.provider_account:decide_selected",
-        "ui.pipeline.provider_account:file_dispute",
-        "ui.pipeline.provider_account:refresh",
-        "ui.pipeline.provider_dialog:__init__",
-        "ui.pipeline.provider_dialog:save",
-        "ui.pipeline.provider_list:reload_saved",
-        "ui.pipeline.provider_list:save_current",
-        "ui.pipeline.sales_window:<lambda>",
-        "ui.pipeline.sales_window:_show_day",
-        "ui.pipeline.sales_window:log_call",
-        "ui.pipeline.sales_window:move_to_stage",
-        "ui.pipeline.sales_window:provider_dialog",
-        "ui.pipeline.sales_window:refresh",
-        "ui.pipeline.sales_window:simulation_dialog",
         # ui/queue/
         "ui.queue.main_window:<lambda>",
         "ui.queue.main_window:load_server_detail",

@@ -183,3 +183,26 @@ def test_list_filters_and_saved_searches(workspace, rep, clock) -> None:  # type
     assert [(name, found) for _, name, found in saved] == [("Paris cuisine", criteria)]
     with pytest.raises(FieldErrors):
         queries.save_search(rep.id, "  ", criteria)
+
+
+def test_the_list_reads_in_pages_in_the_order_asked(workspace, rep, clock) -> None:  # type: ignore[no-untyped-def]
+    service = ProviderService(workspace.sessions, clock, rep)
+    for n, (name, postcode) in enumerate(
+        (("Alpha", "75011"), ("Bravo", "69003"), ("Charlie", "13001"), ("Delta", "75011"))
+    ):
+        service.create(NewProvider(ProviderForm(company_name=f"{name} {n}", postcode=postcode,
+                                                city="Ville")))  # fmt: skip
+    queries = ProviderQueries(workspace.sessions)
+    everyone = ProviderFilter()
+    assert queries.count(everyone) == 4
+    assert queries.count(ProviderFilter(departement="75")) == 2
+    pages = [queries.rows(everyone, 3, 0), queries.rows(everyone, 3, 3)]
+    assert [len(p) for p in pages] == [3, 1]
+    assert [r.company_name for p in pages for r in p] == ["Alpha 0", "Bravo 1", "Charlie 2",
+                                                          "Delta 3"]  # fmt: skip
+    by_place = queries.rows(everyone, 10, 0, "city", descending=True)
+    assert [r.postcode for r in by_place] == ["75011", "75011", "69003", "13001"]
+    # Rows of equal postcode keep one order from page to page (ties broken by id).
+    assert [r.id for r in by_place[:2]] == [
+        r.id for r in queries.rows(everyone, 2, 0, "city", descending=True)
+    ]

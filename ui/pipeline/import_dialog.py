@@ -1,13 +1,17 @@
-"""Prospect import: the file, the column mapping, a preview, duplicates to decide, bad rows."""
+"""Prospect import: the file, the column mapping, a preview, duplicates to decide, bad rows.
+
+Reading the file, the analysis and the import run on a worker thread with a progress dialog;
+« Annuler » stops them between two batches of 500 rows. What a cancel leaves: nothing after
+an analysis (it only reads); after an import, the batches already written (each batch of 500
+rows is one transaction, so no provider is ever half-written) and the summary says how many.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -23,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import FieldErrors
+from app.domain.errors import ActionRefused, FieldErrors
 from app.services.providers.prospect_import import (
     DECISION_LABELS,
     FIELD_LABELS,
@@ -37,29 +41,62 @@ from app.services.providers.prospect_import import (
     prepare_from,
     read_csv,
 )
-from app.services.providers.providers import ProviderService
-from app.workspace import Workspace
+from app.services.providers.prospect_import import (
+    Progress as ProgressCallback,
+)
+from ui.core.changes import Changes
 from ui.core.dialog_parts import error_line
+from ui.core.operations import Cancelled, Progress
+from ui.core.remembered import keep_window
+
+if TYPE_CHECKING:
+    from ui.core.context import AppContext
 
 PREVIEW_ROWS = 8
+FOLDER_KEY = "pipeline/import"
+IMPORTED = Changes.tables_only("providers", "provider_contacts", "provider_changes")
+
+
+def _step(progress: Progress, text: str) -> ProgressCallback:
+    """The service's callback (True: go on) over the progress dialog's Progress."""
+
+    def report(done: int, total: int) -> bool:
+        try:
+            progress.report(done, total, f"{text} {done:,} / {total:,}".replace(",", " "))
+        except Cancelled:
+            return False
+        return True
+
+    return report
+
+
+def _read(path: Path) -> CsvFile:
+    try:
+        return read_csv(path)
+    except UnreadableFile as exc:
+        raise ActionRefused(str(exc)) from exc
+    except OSError as exc:
+        raise ActionRefused(exc.strerror or str(exc)) from exc
 
 
 class ImportDialog(QDialog):
     def __init__(
         self,
-        workspace: Workspace,
-        service: ProviderService,
+        context: AppContext,
         path: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Importer des prospects (CSV)")
         self.resize(1000, 700)
-        self.workspace = workspace
-        self.service = service
+        keep_window(context.remembered, self, "pipeline/import")
+        self.context = context
+        self.workspace = context.workspace
+        self.service = context.providers
         self.csv_file: CsvFile | None = None
         self.plan: ImportPlan | None = None
         self.result: ImportResult | None = None
+        self.progress_dialog: QProgressDialog | None = None  # of the running step
 
         self.file_label = QLabel("Aucun fichier choisi.")
         choose = QPushButton("Choisir un fichier…")
@@ -114,71 +151,81 @@ class ImportDialog(QDialog):
 
     def choose_file(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(
-            self, "Fichier de prospects", str(Path.home()), "CSV (*.csv *.txt)"
+            self,
+            "Fichier de prospects",
+            self.context.remembered.last_folder(FOLDER_KEY),
+            "CSV (*.csv *.txt)",
         )
         if chosen:
+            self.context.remembered.remember_folder(FOLDER_KEY, chosen)
             self.load(Path(chosen))
 
     def load(self, path: Path) -> None:
+        """Read the file in the background, then show its columns and first rows."""
         self.error.hide()
-        try:
-            self.csv_file = read_csv(path)
-        except (UnreadableFile, OSError) as exc:
-            self.error.setText(str(exc) if isinstance(exc, UnreadableFile) else exc.strerror or "")
-            self.error.show()
-            return
-        self.file_label.setText(
-            f"{path.name} – {len(self.csv_file.rows):,} lignes".replace(",", " ")
-        )
-        guessed = guess_mapping(self.csv_file.headers)
+        self.file_label.setText(f"{path.name} – lecture…")
+        self.context.operations.run(
+            lambda: _read(path), lambda csv_file: self._show_file(path, csv_file),
+            self._failed, owner=self,
+        )  # fmt: skip
+
+    def _failed(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def _show_file(self, path: Path, csv_file: CsvFile) -> None:
+        self.csv_file = csv_file
+        self.plan = None
+        self.file_label.setText(f"{path.name} – {len(csv_file.rows):,} lignes".replace(",", " "))
+        guessed = guess_mapping(csv_file.headers)
         for key, combo in self.mapping.items():
             combo.clear()
             combo.addItem("(ignorer)", None)
-            for index, header in enumerate(self.csv_file.headers):
+            for index, header in enumerate(csv_file.headers):
                 combo.addItem(header, index)
             if key in guessed:
                 combo.setCurrentIndex(guessed[key] + 1)
-        self.preview.setColumnCount(len(self.csv_file.headers))
-        self.preview.setHorizontalHeaderLabels(self.csv_file.headers)
-        rows = self.csv_file.rows[:PREVIEW_ROWS]
+        self.preview.setColumnCount(len(csv_file.headers))
+        self.preview.setHorizontalHeaderLabels(csv_file.headers)
+        rows = csv_file.rows[:PREVIEW_ROWS]
         self.preview.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            for c, value in enumerate(row[: len(self.csv_file.headers)]):
+            for c, value in enumerate(row[: len(csv_file.headers)]):
                 self.preview.setItem(r, c, QTableWidgetItem(value))
         self.import_button.setEnabled(False)
 
     def chosen_mapping(self) -> dict[str, int]:
         return {k: c.currentData() for k, c in self.mapping.items() if c.currentData() is not None}
 
-    def _progress(
-        self, title: str, total: int
-    ) -> tuple[QProgressDialog, Callable[[int, int], bool]]:
-        dialog = QProgressDialog(title, "Annuler", 0, max(total, 1), self)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(300)
-
-        def report(done: int, _total: int) -> bool:
-            dialog.setValue(done)
-            QApplication.processEvents()
-            return not dialog.wasCanceled()
-
-        return dialog, report
-
     def analyse(self) -> None:
+        """Check every row and find the duplicates, on a worker thread (reads only)."""
         if self.csv_file is None:
             return
         self.error.hide()
-        dialog, report = self._progress("Analyse des lignes…", len(self.csv_file.rows))
-        try:
-            plan = prepare_from(
-                self.workspace.sessions, self.csv_file, self.chosen_mapping(), report
-            )
-        except FieldErrors as error:
-            self.error.setText(" ".join(error.errors.values()))
-            self.error.show()
+        csv_file, mapping, sessions = self.csv_file, self.chosen_mapping(), self.workspace.sessions
+
+        def work(progress: Progress) -> ImportPlan | FieldErrors:
+            try:
+                return prepare_from(
+                    sessions, csv_file, mapping, _step(progress, "Analyse des lignes…")
+                )
+            except FieldErrors as error:
+                return error
+
+        self.analyse_button.setEnabled(False)
+        _operation, self.progress_dialog = self.context.operations.run_with_progress(
+            work, self._analysed, self._stopped, owner=self, title="Analyse des lignes…"
+        )
+
+    def _stopped(self, message: str) -> None:
+        self.analyse_button.setEnabled(True)
+        self._failed(message)
+
+    def _analysed(self, plan: ImportPlan | FieldErrors) -> None:
+        self.analyse_button.setEnabled(True)
+        if isinstance(plan, FieldErrors):
+            self._failed(" ".join(plan.errors.values()))
             return
-        finally:
-            dialog.close()
         if plan.cancelled:
             self.summary.setText("Analyse annulée : rien n'a été importé.")
             return
@@ -221,15 +268,25 @@ class ImportDialog(QDialog):
         self.tabs.setCurrentIndex(2 if duplicates else 3 if plan.bad else 1)
 
     def run_import(self) -> None:
+        """Write the plan on a worker thread; « Annuler » stops between two batches."""
         if self.plan is None:
             return
-        dialog, report = self._progress("Import des prospects…", len(self.plan.rows))
-        try:
-            result = apply_plan(self.service, self.plan, report)
-        finally:
-            dialog.close()
-        self.result = result
+        plan, service = self.plan, self.service
         self.import_button.setEnabled(False)
+        self.analyse_button.setEnabled(False)
+        _operation, self.progress_dialog = self.context.operations.run_with_progress(
+            lambda progress: apply_plan(service, plan, _step(progress, "Import des prospects…")),
+            self._imported,
+            self._stopped,
+            owner=self,
+            title="Import des prospects…",
+            changes=lambda result: IMPORTED if result.created or result.merged else Changes(),
+        )
+
+    def _imported(self, result: ImportResult) -> None:
+        assert self.plan is not None
+        self.result = result
+        self.analyse_button.setEnabled(True)
         state = "Import annulé en cours de route" if result.cancelled else "Import terminé"
         self.summary.setText(
             f"{state} : {result.created} créés, {result.merged} fusionnés, {result.skipped} "

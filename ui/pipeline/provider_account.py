@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,13 +20,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QTreeView,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.clock import Clock
 from app.domain.contracts import STATUS_LABELS, sharing_label
 from app.domain.disputes import (
     DISPUTE_REASON_LABELS,
@@ -38,32 +39,45 @@ from app.domain.money import format_euros
 from app.reports.pdf_parts import Letterhead
 from app.services.billing.disputes import DisputeService
 from app.services.billing.invoice_queries import facturx_invoice
-from app.services.contracts.contract_queries import ContractQueries, ProviderMonth
-from app.settings import Settings
-from ui.core.dialog_parts import dialog_buttons, error_line, save_file
+from app.services.contracts.contract_queries import ProviderMonth
+from ui.core.changes import Changes
+from ui.core.dialog_parts import dialog_buttons, error_line, save_in_background
 from ui.core.item_views import on_row_activated
+from ui.pipeline.background import LatestRead, refusable
+from ui.pipeline.sales_model import SaleColumn, SalesModel
+
+if TYPE_CHECKING:
+    from ui.core.context import AppContext
+    from ui.core.operations import Operation
 
 ID_ROLE = Qt.ItemDataRole.UserRole
+# What the account shows, as the change bus names it.
+ACCOUNT_TABLES = frozenset(
+    {"lead_sales", "lead_disputes", "provider_credits", "invoices", "contracts",
+     "contract_versions", "contract_prices"}
+)  # fmt: skip
 
 
 class ProviderAccount(QWidget):
+    """Reads in the background and fills itself when they arrive; refreshes itself when the
+    change bus says a sale, a dispute, a credit, an invoice or a contract changed."""
+
     def __init__(
         self,
-        queries: ContractQueries,
-        disputes: DisputeService,
+        context: AppContext,
         provider_id: uuid.UUID,
-        clock: Clock,
         open_contract: Callable[[], None],
-        letterhead: Letterhead | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.letterhead = letterhead or Settings().letterhead
-        self.queries = queries
-        self.disputes = disputes
+        self.context = context
+        self.letterhead: Letterhead = context.settings.letterhead
+        self.queries = context.contract_queries
+        self.disputes = context.disputes
         self.provider_id = provider_id
-        self.clock = clock
+        self.clock = context.clock
         self.month: ProviderMonth | None = None
+        self._latest = LatestRead()
 
         self.contract_line = QLabel()
         self.contract_line.setObjectName("contract_line")
@@ -78,15 +92,17 @@ class ProviderAccount(QWidget):
         open_button.setObjectName("open_contract")
         open_button.clicked.connect(open_contract)
 
-        self.sales = QTreeWidget()
+        self.sales_model = SalesModel()
+        self.sales = QTreeView()
         self.sales.setRootIsDecorated(False)
+        self.sales.setUniformRowHeights(True)
         self.sales.setObjectName("sales")
-        self.sales.setHeaderLabels(
-            ["Vendu le", "Lead", "Catégorie", "Lieu", "Prix HT", "Forfait", "Contestation"]
-        )
-        self.sales.setColumnWidth(0, 120)
-        self.sales.setColumnWidth(2, 200)
-        self.sales.setColumnWidth(3, 170)
+        self.sales.setModel(self.sales_model)
+        self.sales.setColumnWidth(SaleColumn.SOLD_AT, 120)
+        self.sales.setColumnWidth(SaleColumn.CATEGORY, 200)
+        self.sales.setColumnWidth(SaleColumn.PLACE, 170)
+        self.sales.setSortingEnabled(True)
+        self.sales.header().setSortIndicatorShown(False)  # as read: newest first
         dispute = QPushButton("Contester le lead sélectionné…")
         dispute.clicked.connect(self.file_dispute)
 
@@ -125,10 +141,28 @@ class ProviderAccount(QWidget):
         row.addWidget(refuse)
         row.addStretch(1)
         layout.addLayout(row)
+        remembered = context.remembered
+        for tree, key in ((self.sales, "sales"), (self.invoices, "invoices"),
+                          (self.dispute_list, "disputes")):  # fmt: skip
+            remembered.keep_header(tree.header(), f"pipeline/account/{key}")
+        context.changes.watch(self, ACCOUNT_TABLES, self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
-        month = self.month = self.queries.provider_month(self.provider_id, self.clock())
+    def refresh(self, _changes: Changes | None = None) -> None:
+        """Read the month and the invoices in the background, then show them."""
+        provider_id, now = self.provider_id, self.clock()
+
+        def read() -> tuple[ProviderMonth, list[Any]]:
+            return (
+                self.queries.provider_month(provider_id, now),
+                self.queries.invoices_of(provider_id),
+            )
+
+        self.context.operations.run(read, self._latest.show(self._show), owner=self)
+
+    def _show(self, result: tuple[ProviderMonth, list[Any]]) -> None:
+        month, invoices = result
+        self.month = month
         terms = month.terms
         if month.version is None or terms is None:
             self.contract_line.setText("Aucun contrat en vigueur aujourd'hui.")
@@ -165,23 +199,9 @@ class ProviderAccount(QWidget):
             f"Montant du mois à ce jour : {format_euros(month.amount_cents, with_cents=True)} HT"
             f" ({' + '.join(parts)})"
         )
-        self.sales.clear()
-        for sale in month.sales:
-            item = QTreeWidgetItem(
-                self.sales,
-                [
-                    sale.sold_at.astimezone().strftime("%d/%m/%Y %H:%M"),
-                    f"n° {sale.lead_number}",
-                    sale.category,
-                    sale.place,
-                    format_euros(sale.price_cents, with_cents=True),
-                    "inclus" if sale.within_package else "",
-                    DISPUTE_STATUS_LABELS[sale.dispute_status] if sale.dispute_status else "",
-                ],
-            )
-            item.setData(0, ID_ROLE, sale.sale_id)
+        self.sales_model.set_sales(month.sales)
         self.invoices.clear()
-        for invoice in self.queries.invoices_of(self.provider_id):
+        for invoice in invoices:
             row = QTreeWidgetItem(
                 self.invoices,
                 [
@@ -207,45 +227,83 @@ class ProviderAccount(QWidget):
             )
             item.setData(0, ID_ROLE, dispute.id)
 
-    def save_invoice_pdf(self, path: Path | None = None) -> Path | None:
+    def save_invoice_pdf(self, path: Path | None = None) -> Operation[Path] | None:
+        """Build the Factur-X PDF and write it on a worker thread (asks where, unless given)."""
         item = self.invoices.currentItem()
         if item is None:
             return None
         # Read now: a refresh while the file dialog is open deletes the item.
         number, invoice_id = item.text(0), item.data(0, ID_ROLE)
-        return save_file(
+        sessions, letterhead = self.queries.sessions, self.letterhead
+        return save_in_background(
+            self.context,
             self,
             "Enregistrer la facture",
             f"{number}.pdf",
             "PDF (*.pdf)",
-            lambda: facturx_invoice(self.queries.sessions, invoice_id, self.letterhead),
-            path,
+            lambda: facturx_invoice(sessions, invoice_id, letterhead),
+            folder_key="pipeline/invoices",
+            path=path,
         )
 
     def file_dispute(self, reason: DisputeReason | None = None, comment: str = "") -> bool:
-        item = self.sales.currentItem()
-        if item is None:
+        """Ask the reason (unless given) and file the dispute in the background; False when
+        nothing was sent (no sale selected, dialog cancelled). A refusal is a warning."""
+        index = self.sales.currentIndex()
+        # Read now: a refresh meanwhile replaces the rows.
+        sale_id = self.sales_model.sale_id_at(index.row()) if index.isValid() else None
+        if sale_id is None:
             QMessageBox.information(self, "Contestation", "Sélectionnez d'abord un lead vendu.")
             return False
-        sale_id = item.data(0, ID_ROLE)  # read now: a refresh meanwhile deletes the item
         if reason is None:
             dialog = DisputeDialog(self)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
             reason, comment = dialog.reason.currentData(), dialog.comment.toPlainText()
-        try:
-            self.disputes.file(sale_id, reason, comment)
-        except (ActionRefused, FieldErrors) as error:
-            _warn(self, error)
-            return False
-        self.refresh()
+        chosen = reason
+        self.context.operations.run(
+            refusable(lambda: self.disputes.file(sale_id, chosen, comment)),
+            None,
+            lambda message: QMessageBox.warning(self, "Action impossible", message),
+            owner=self,
+            changes=Changes.of("lead_sales", sale_id) | Changes.tables_only("lead_disputes"),
+        )
         return True
 
     def decide(self, accept: bool, note: str | None = None) -> bool:
-        if decide_selected(self, self.dispute_list, self.disputes, accept, note):
-            self.refresh()
-            return True
-        return False
+        """Accept or refuse the selected dispute in the background (False: nothing sent)."""
+        asked = ask_decision(self, self.dispute_list, accept, note)
+        if asked is None:
+            return False
+        dispute_id, reason = asked
+        self.context.operations.run(
+            refusable(lambda: self.disputes.decide(dispute_id, accept, reason)),
+            None,
+            lambda message: QMessageBox.warning(self, "Action impossible", message),
+            owner=self,
+            changes=Changes.of("lead_disputes", dispute_id)
+            | Changes.tables_only("lead_sales", "provider_credits"),
+        )
+        return True
+
+
+def ask_decision(
+    parent: QWidget, dispute_list: QTreeWidget, accept: bool, note: str | None = None
+) -> tuple[uuid.UUID, str] | None:
+    """The dispute selected in `dispute_list` and the reason of the decision (asked if not
+    given); None when nothing is selected or the user cancelled. Reads nothing."""
+    item = dispute_list.currentItem()
+    if item is None:
+        QMessageBox.information(parent, "Contestation", "Sélectionnez une contestation.")
+        return None
+    # Read now: the list may be refreshed (a sync, the timer) while the reason is asked.
+    dispute_id = item.data(0, ID_ROLE)
+    if note is None:
+        title = "Accepter la contestation" if accept else "Refuser la contestation"
+        note, ok = QInputDialog.getText(parent, title, "Motif de la décision :")
+        if not ok:
+            return None
+    return dispute_id, note
 
 
 def decide_selected(
@@ -255,20 +313,17 @@ def decide_selected(
     accept: bool,
     note: str | None = None,
 ) -> bool:
-    """Accept or refuse the dispute selected in `dispute_list`, asking the reason if not given."""
-    item = dispute_list.currentItem()
-    if item is None:
-        QMessageBox.information(parent, "Contestation", "Sélectionnez une contestation.")
+    """Accept or refuse the selected dispute, on the calling thread.
+
+    Kept for ui/contracts/contracts_overview.py until it runs the decision in the background
+    (`ask_decision`, then `context.operations.run(disputes.decide...)`, as
+    `ProviderAccount.decide` does).
+    """
+    asked = ask_decision(parent, dispute_list, accept, note)
+    if asked is None:
         return False
-    # Read now: the list may be refreshed (a sync, the timer) while the reason is asked.
-    dispute_id = item.data(0, ID_ROLE)
-    if note is None:
-        title = "Accepter la contestation" if accept else "Refuser la contestation"
-        note, ok = QInputDialog.getText(parent, title, "Motif de la décision :")
-        if not ok:
-            return False
     try:
-        disputes.decide(dispute_id, accept, note)
+        disputes.decide(asked[0], accept, asked[1])
     except (ActionRefused, FieldErrors) as error:
         _warn(parent, error)
         return False

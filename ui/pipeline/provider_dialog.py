@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,26 +24,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import ActionRefused, FieldErrors
+from app.domain.errors import FieldErrors
 from app.domain.providers import (
     CONTACT_ROLES,
     LEGAL_FORMS,
     SOURCE_LABELS,
     ProviderSource,
 )
-from app.services.providers.provider_queries import ProviderFile, ProviderQueries
+from app.services.providers.provider_queries import ProviderFile
 from app.services.providers.providers import (
     ContactInput,
     NewProvider,
     ProviderForm,
-    ProviderService,
     ZoneInput,
     form_of,
 )
 from ui.contracts.coverage_editor import Catalogue, CategoryTree, ZonePicker
 from ui.core import formatting
+from ui.core.changes import Changes
 from ui.core.dialog_parts import dialog_buttons, error_line
+from ui.core.remembered import keep_window
 from ui.core.validated_form import ValidatedForm
+
+if TYPE_CHECKING:
+    from ui.core.context import AppContext
 
 _TEXT_FIELDS = (
     ("company_name", "Raison sociale *"),
@@ -60,29 +65,34 @@ _TEXT_FIELDS = (
 
 
 class ProviderDialog(QDialog):
+    """Built from the provider's file already read (`file`; None: a new provider): nothing
+    is read on the UI thread; saves and contacts are written in the background."""
+
     def __init__(
         self,
-        service: ProviderService,
-        queries: ProviderQueries,
+        context: AppContext,
         catalogue: Catalogue,
-        provider_id: uuid.UUID | None = None,
+        file: ProviderFile | None = None,
         on_simulate: Callable[[uuid.UUID], None] | None = None,
         account: QWidget | None = None,
         payments: QWidget | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.service = service
-        self.queries = queries
-        self.provider_id = provider_id
+        self.context = context
+        self.service = context.providers
+        self.queries = context.provider_queries
+        self.file: ProviderFile | None = file
+        self.provider_id: uuid.UUID | None = file.provider.id if file else None
+        provider_id = self.provider_id
         self._on_simulate = on_simulate
-        self.file: ProviderFile | None = queries.provider_file(provider_id) if provider_id else None
         self.setWindowTitle(
             f"Prestataire – {self.file.provider.company_name}"
             if self.file
             else "Nouveau prestataire"
         )
         self.resize(1100, 720)
+        keep_window(context.remembered, self, "pipeline/provider_dialog")
 
         self.inputs: dict[str, QLineEdit] = {}
         form = ValidatedForm()
@@ -109,9 +119,11 @@ class ProviderDialog(QDialog):
         self.zone_picker = ZonePicker()
         self.zone_picker.set_zones(self.file.zones if self.file else [])
         coverage = QSplitter()
+        coverage.setObjectName("coverage")
         coverage.addWidget(self.category_tree)
         coverage.addWidget(self.zone_picker)
         coverage.setSizes([300, 700])
+        context.remembered.keep_splitter(coverage, "pipeline/provider_dialog/coverage")
 
         identity = QWidget()
         identity.setLayout(form)
@@ -137,10 +149,17 @@ class ProviderDialog(QDialog):
             simulate.clicked.connect(lambda: on_simulate(provider_id))
             buttons.addWidget(simulate)
         buttons.addStretch(1)
-        buttons.addWidget(dialog_buttons(self, "Enregistrer", self.save))
+        self.buttons = dialog_buttons(self, "Enregistrer", self.save)
+        buttons.addWidget(self.buttons)
         layout.addLayout(buttons)
         if self.file:
             self._fill(form_of(self.file.provider))
+        if provider_id is not None:
+            # Another screen, or the sync, changed this provider: its lists follow.
+            context.changes.watch(
+                self, {"provider_contacts", "provider_changes", "provider_activities"},
+                self._changed,
+            )  # fmt: skip
 
     def _contacts_tab(self) -> QWidget:
         tab = QWidget()
@@ -170,14 +189,19 @@ class ProviderDialog(QDialog):
 
     def _history_tab(self) -> QWidget:
         self.history = QTreeWidget()
+        self.history.setObjectName("history")
         self.history.setHeaderLabels(["Date", "Par", "Quoi", "Détail"])
         self.history.setColumnWidth(0, 150)
         self.history.setColumnWidth(2, 160)
+        self._show_history()
+        return self.history
+
+    def _show_history(self) -> None:
+        self.history.clear()
         for entry in self.file.timeline if self.file else []:
             QTreeWidgetItem(
                 self.history, [formatting.when(entry.at), entry.who, entry.what, entry.detail]
             )
-        return self.history
 
     def _show_contacts(self) -> None:
         self.contact_list.clear()
@@ -189,6 +213,22 @@ class ProviderDialog(QDialog):
             self.contact_list.addItem(
                 f"{star}{contact.full_name} – {contact.role}  {phone}  {contact.email or ''}"
             )
+
+    def _changed(self, _changes: Changes) -> None:
+        """Read the file again (contacts, history), leaving what is typed in the form alone."""
+        provider_id = self.provider_id
+        if provider_id is None:
+            return
+        self.context.operations.run(
+            lambda: self.queries.provider_file(provider_id), self._show_file, owner=self
+        )
+
+    def _show_file(self, file: ProviderFile | None) -> None:
+        if file is None:
+            return
+        self.file = file
+        self._show_contacts()
+        self._show_history()
 
     def _fill(self, form: ProviderForm) -> None:
         for key, widget in self.inputs.items():
@@ -212,34 +252,51 @@ class ProviderDialog(QDialog):
         return [c.id for c in self.category_tree.checked()]
 
     def save(self) -> None:
+        """Write in the background; bad input comes back to the form, which stays open with
+        what was typed."""
         self.form.clear_errors()
         self.error.hide()
-        try:
-            if self.provider_id is None:
-                self.provider_id = self.service.create(
-                    NewProvider(self.typed_form(), self.typed_categories(), self.typed_zones())
-                )
-            else:
-                self.service.update(self.provider_id, self.typed_form())
-                self.service.set_categories(self.provider_id, self.typed_categories())
-                self.service.set_zones(self.provider_id, self.typed_zones())
-        except FieldErrors as error:
-            self.form.show_errors(error.errors)
-            others = [m for k, m in error.errors.items() if k == "zones"]
+        self.buttons.setEnabled(False)
+        provider_id = self.provider_id
+        form, categories, zones = self.typed_form(), self.typed_categories(), self.typed_zones()
+
+        def write() -> uuid.UUID | FieldErrors:
+            try:
+                if provider_id is None:
+                    return self.service.create(NewProvider(form, categories, zones))
+                self.service.update(provider_id, form)
+                self.service.set_categories(provider_id, categories)
+                self.service.set_zones(provider_id, zones)
+                return provider_id
+            except FieldErrors as error:
+                return error
+
+        self.context.operations.run(
+            write, self._saved, self._refused, owner=self, changes=_provider_changes
+        )
+
+    def _refused(self, message: str) -> None:
+        self.buttons.setEnabled(True)
+        QMessageBox.warning(self, "Action impossible", message)
+
+    def _saved(self, result: uuid.UUID | FieldErrors) -> None:
+        self.buttons.setEnabled(True)
+        if isinstance(result, FieldErrors):
+            self.form.show_errors(result.errors)
+            others = [m for k, m in result.errors.items() if k == "zones"]
             message = " ".join(others) or "Corrigez les champs signalés : rien n'a été enregistré."
             self.error.setText(message)
             self.error.show()
             if others:
                 self.tabs.setCurrentIndex(1)
             return
-        except ActionRefused as refused:
-            QMessageBox.warning(self, "Action impossible", refused.message)
-            return
+        self.provider_id = result
         self.accept()
 
     def add_contact(self) -> None:
         self.contact_error.hide()
-        if self.provider_id is None:
+        provider_id = self.provider_id
+        if provider_id is None:
             self.contact_error.setText("Enregistrez d'abord le prestataire.")
             self.contact_error.show()
             return
@@ -250,13 +307,39 @@ class ProviderDialog(QDialog):
             self.contact_email.text(),
             is_primary=not (self.file and self.file.contacts),
         )
-        try:
-            self.service.add_contact(self.provider_id, contact)
-        except FieldErrors as error:
-            self.contact_error.setText(" ".join(error.errors.values()))
-            self.contact_error.show()
-            return
-        self.file = self.queries.provider_file(self.provider_id)
-        self._show_contacts()
-        for widget in (self.contact_name, self.contact_phone, self.contact_email):
-            widget.clear()
+
+        def write() -> ProviderFile | FieldErrors | None:
+            try:
+                self.service.add_contact(provider_id, contact)
+            except FieldErrors as error:
+                return error
+            return self.queries.provider_file(provider_id)
+
+        def done(result: ProviderFile | FieldErrors | None) -> None:
+            if isinstance(result, FieldErrors):
+                self.contact_error.setText(" ".join(result.errors.values()))
+                self.contact_error.show()
+                return
+            self._show_file(result)
+            for widget in (self.contact_name, self.contact_phone, self.contact_email):
+                widget.clear()
+
+        self.context.operations.run(
+            write,
+            done,
+            owner=self,
+            changes=lambda result: (
+                Changes()
+                if isinstance(result, FieldErrors)
+                else Changes.of("providers", provider_id)
+                | Changes.tables_only("provider_contacts", "provider_changes")
+            ),
+        )
+
+
+def _provider_changes(result: uuid.UUID | FieldErrors) -> Changes:
+    if isinstance(result, FieldErrors):
+        return Changes()
+    return Changes.of("providers", result) | Changes.tables_only(
+        "provider_categories", "provider_zones", "provider_changes"
+    )

@@ -18,14 +18,13 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QTabWidget,
     QToolBar,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from app.domain.enums import ROLE_LABELS
-from app.domain.errors import ActionRefused, FieldErrors
+from app.domain.errors import ActionRefused
 from app.domain.providers import (
     ACTIVITY_LABELS,
     CALL_OUTCOME_LABELS,
@@ -35,9 +34,12 @@ from app.domain.providers import (
     CallOutcome,
     ProviderStage,
 )
-from app.services.billing.collection import CollectionService
-from app.services.billing.collection_queries import CollectionQueries
-from app.services.providers.provider_queries import category_catalogue
+from app.services.providers.provider_activities import DayItem
+from app.services.providers.provider_queries import (
+    CategoryChoice,
+    ProviderFile,
+    category_catalogue,
+)
 from ui.billing.billing_window import BillingCalls, BillingWindow
 from ui.billing.provider_payments import ProviderPayments
 from ui.contracts.contract_editor import ContractEditor
@@ -45,18 +47,28 @@ from ui.contracts.contracts_overview import ContractsOverview
 from ui.contracts.coverage_editor import Catalogue
 from ui.contracts.simulation_dialog import DemandSource, SimulationDialog, local_demand_source
 from ui.core import formatting
+from ui.core.changes import Changes
 from ui.core.context import AppContext
 from ui.core.item_views import on_row_activated
+from ui.core.remembered import keep_window
+from ui.pipeline.background import LatestRead, refusable
 from ui.pipeline.import_dialog import ImportDialog
+from ui.pipeline.my_day import PROVIDER_ID, DayColumn, DayModel
 from ui.pipeline.pipeline_board import PipelineBoard
 from ui.pipeline.provider_account import ProviderAccount
 from ui.pipeline.provider_dialog import ProviderDialog
-from ui.pipeline.provider_list import FilterBar, ProviderList
+from ui.pipeline.provider_list import FilterBar, ProviderList, SavedSearches
 
 log = logging.getLogger(__name__)
-ACTIVITY_ID = Qt.ItemDataRole.UserRole
-PROVIDER_ID = Qt.ItemDataRole.UserRole + 1
 REFRESH_INTERVAL_MS = 60_000
+# What each part of the window shows, as the change bus names it.
+REFERENCE_TABLES = frozenset({"sectors", "categories", "saved_searches"})
+PROVIDER_TABLES = frozenset(
+    {"providers", "provider_categories", "provider_activities", "users", "contracts",
+     "contract_versions"}
+)  # fmt: skip
+DAY_TABLES = frozenset({"provider_activities", "providers"})
+_ACTIVITY_CHANGES = Changes.tables_only("provider_activities", "provider_changes")
 
 
 def _quit() -> None:
@@ -86,27 +98,42 @@ class SalesWindow(QMainWindow):
         self.service = context.providers
         self.activities = context.provider_activities
         self.queries = context.provider_queries
-        self.catalogue = Catalogue(lambda: category_catalogue(workspace.sessions), self)
+        # Filled by a background read; the pickers fill themselves when it arrives.
+        self._categories: list[CategoryChoice] = []
+        self.catalogue = Catalogue(lambda: self._categories, self)
         self.contracts = context.contracts
         self.contract_queries = context.contract_queries
         self.disputes = context.disputes
+        self._latest_board, self._latest_day, self._latest_reference = (
+            LatestRead(),
+            LatestRead(),
+            LatestRead(),
+        )
         self.setWindowTitle(f"CRM Leads – Prospection – {user.display_name}")
         self.resize(1400, 860)
 
-        self.filters = FilterBar(self.queries, user.id, self.refresh, self.say)
+        self.count_label = QLabel()
+        self.filters = FilterBar(context, self._load_providers, self.say)
         self.board = PipelineBoard(self.move_to_stage, self.open_provider, clock)
-        self.list = ProviderList(self.queries, self.filters, self.open_provider)
-        self.day = QTreeWidget()
+        self.list = ProviderList(context, self.filters, self.open_provider, self._show_count)
+        self.day_model = DayModel(clock)
+        self.day = QTreeView()
         self.day.setObjectName("my_day")
-        self.day.setHeaderLabels(["Échéance", "Quoi", "Prestataire", "Objet", "Téléphone"])
-        self.day.setColumnWidth(0, 150)
-        self.day.setColumnWidth(2, 240)
-        self.day.setColumnWidth(3, 260)
+        self.day.setRootIsDecorated(False)
+        self.day.setUniformRowHeights(True)
+        self.day.setModel(self.day_model)
+        self.day.setColumnWidth(DayColumn.DUE, 150)
+        self.day.setColumnWidth(DayColumn.PROVIDER, 240)
+        self.day.setColumnWidth(DayColumn.SUBJECT, 260)
+        self.day.header().setSortIndicator(DayColumn.DUE, Qt.SortOrder.AscendingOrder)
+        self.day.setSortingEnabled(True)
+        context.remembered.keep_header(self.day.header(), "pipeline/day")
         on_row_activated(self.day, PROVIDER_ID, self.open_provider)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.board, "Pipeline")
         self.tabs.addTab(self.list, "Liste")
         self.tabs.addTab(self.day, "Ma journée")
+        # The contracts screen as it is; it refreshes itself from the change bus.
         self.contracts_tab = ContractsOverview(
             self.contract_queries, self.disputes, clock, self.open_contract
         )
@@ -117,7 +144,6 @@ class SalesWindow(QMainWindow):
         column.addWidget(self.tabs)
         self.setCentralWidget(central)
         self._build_actions()
-        self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
         for widget in status_widgets:
             self.statusBar().addPermanentWidget(widget)
@@ -125,9 +151,14 @@ class SalesWindow(QMainWindow):
             QLabel(f"{user.display_name} ({ROLE_LABELS[user.role]})")
         )
         self.billing_window: BillingWindow | None = None
+        keep_window(context.remembered, self, "pipeline/window")
+        context.changes.watch(self, REFERENCE_TABLES, self._load_reference)
+        context.changes.watch(self, PROVIDER_TABLES, self._load_providers)
+        context.changes.watch(self, DAY_TABLES, self._load_day)
+        # "Overdue" and "today" move with the time, not with a change.
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_INTERVAL_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._load_day)
         self._timer.start()
         self.refresh()
 
@@ -183,20 +214,51 @@ class SalesWindow(QMainWindow):
 
     # -- reading -----------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        # Called when sync rows arrive too: the first download of a new workstation brings the
-        # reference data and the saved searches after this window was built.
-        self.catalogue.reload()
-        self.filters.reload_saved()
+    def refresh(self, _changes: Changes | None = None) -> None:
+        """Read everything the window shows again, in the background (F5, the timer).
+
+        The views also refresh themselves from the change bus: a write of this window, of a
+        dialog, or rows the sync brought announce what they changed.
+        """
+        self._load_reference()
+        self._load_providers()
+        self._load_day()
+
+    def _load_reference(self, _changes: Changes | None = None) -> None:
+        # A new synced workstation: the first download brings the reference data and the
+        # saved searches after this window was built.
+        sessions, user_id, queries = self.workspace.sessions, self.user.id, self.queries
+
+        def read() -> tuple[list[CategoryChoice], SavedSearches]:
+            return category_catalogue(sessions), queries.saved_searches(user_id)
+
+        def show(result: tuple[list[CategoryChoice], SavedSearches]) -> None:
+            self._categories, saved = result
+            self.catalogue.reload()
+            self.filters.show_saved(saved)
+
+        self.context.operations.run(read, self._latest_reference.show(show), owner=self)
+
+    def _load_providers(self, _changes: Changes | None = None) -> None:
         criteria = self.filters.criteria()
-        self.board.show_rows(self.queries.board(criteria))
-        rows = self.queries.rows(criteria)
-        self.list.show_rows(rows)
-        self.count_label.setText(f"{len(rows)} prestataire(s)")
-        self._show_day()
-        self.contracts_tab.refresh()
-        if self.billing_window is not None and self.billing_window.isVisible():
-            self.billing_window.refresh()
+        self.context.operations.run(
+            lambda: self.queries.board(criteria),
+            self._latest_board.show(self.board.show_rows),
+            owner=self,
+        )
+        self.list.load(criteria)
+
+    def _show_count(self, total: int) -> None:
+        self.count_label.setText(f"{total} prestataire(s)")
+
+    def _load_day(self, _changes: Changes | None = None) -> None:
+        self.context.operations.run(
+            self.activities.my_day, self._latest_day.show(self._show_day), owner=self
+        )
+
+    def _show_day(self, items: list[DayItem]) -> None:
+        self.day_model.set_items(items)
+        self.tabs.setTabText(2, f"Ma journée ({len(items)})")
 
     def show_billing(self) -> BillingWindow:
         """Invoices, payments, dunning: what reps record and follow; the debit runs and credit
@@ -207,28 +269,6 @@ class SalesWindow(QMainWindow):
         self.billing_window.raise_()
         return self.billing_window
 
-    def _show_day(self) -> None:
-        self.day.clear()
-        items = self.activities.my_day()
-        for item in items:
-            phone = formatting.format_phone_national(item.phone_e164) if item.phone_e164 else ""
-            row = QTreeWidgetItem(
-                self.day,
-                [
-                    formatting.short_when(item.due_at, self.clock()),
-                    ACTIVITY_LABELS[item.kind],
-                    f"{item.company_name} ({item.city})",
-                    item.subject,
-                    phone,
-                ],
-            )
-            row.setData(0, ACTIVITY_ID, item.activity_id)
-            row.setData(0, PROVIDER_ID, item.provider_id)
-            if item.overdue:
-                for c in range(5):
-                    row.setForeground(c, Qt.GlobalColor.darkRed)
-        self.tabs.setTabText(2, f"Ma journée ({len(items)})")
-
     def selected_provider(self) -> uuid.UUID | None:
         widget = self.tabs.currentWidget()
         if widget is self.board:
@@ -237,14 +277,25 @@ class SalesWindow(QMainWindow):
             return self.list.selected_provider()
         if widget is self.contracts_tab:
             return self.contracts_tab.selected_provider()
-        item = self.day.currentItem()
-        return item.data(0, PROVIDER_ID) if item else None
+        index = self.day.currentIndex()
+        return self.day_model.provider_of(index.row()) if index.isValid() else None
 
     def _need_provider(self) -> uuid.UUID | None:
         provider_id = self.selected_provider()
         if provider_id is None:
             self.say("Sélectionnez d'abord un prestataire.")
         return provider_id
+
+    def _with_file(self, provider_id: uuid.UUID, then: Callable[[ProviderFile], None]) -> None:
+        """Read the provider's file in the background, then `then(file)` on the UI thread."""
+
+        def read() -> ProviderFile:
+            file = self.queries.provider_file(provider_id)
+            if file is None:
+                raise ActionRefused("Ce prestataire n'existe plus (supprimé entre-temps).")
+            return file
+
+        self.context.operations.run(read, then, owner=self)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -254,11 +305,19 @@ class SalesWindow(QMainWindow):
 
         message_bar(self).show_message(message)
 
-    def _refused(self, error: Exception) -> None:
-        if isinstance(error, FieldErrors):
-            QMessageBox.warning(self, "Saisie à corriger", "\n".join(error.errors.values()))
-        elif isinstance(error, ActionRefused):
-            QMessageBox.warning(self, "Action impossible", error.message)
+    def _write(
+        self,
+        work: Callable[[], object],
+        changes: Changes,
+        done_message: str | None = None,
+    ) -> None:
+        """Run a write in the background; a refusal is said in the message bar."""
+
+        def done(_result: object) -> None:
+            if done_message:
+                self.say(done_message)
+
+        self.context.operations.run(refusable(work), done, owner=self, changes=changes)
 
     def move_to_stage(self, provider_id: uuid.UUID, stage: ProviderStage) -> None:
         reason = None
@@ -266,41 +325,35 @@ class SalesWindow(QMainWindow):
             labels = list(LOST_REASON_LABELS.values())
             label, ok = QInputDialog.getItem(self, "Prospect perdu", "Motif :", labels, 0, False)
             if not ok:
-                self.refresh()
                 return
             reason = next(r for r, text in LOST_REASON_LABELS.items() if text == label)
-        try:
-            self.service.move_to_stage(provider_id, stage, reason)
-        except (FieldErrors, ActionRefused) as error:
-            self._refused(error)
-        self.refresh()
-        self.say(f"Déplacé vers « {STAGE_LABELS[stage]} ».")
+        self._write(
+            lambda: self.service.move_to_stage(provider_id, stage, reason),
+            Changes.of("providers", provider_id) | Changes.tables_only("provider_changes"),
+            f"Déplacé vers « {STAGE_LABELS[stage]} ».",
+        )
 
-    def provider_dialog(self, provider_id: uuid.UUID | None) -> ProviderDialog:
+    def provider_dialog(
+        self, provider_id: uuid.UUID | None, file: ProviderFile | None = None
+    ) -> ProviderDialog:
+        """The provider's dialog, from its file already read (None: a new provider)."""
         account = payments = None
-        if provider_id is not None:
+        if provider_id is not None and file is not None:
+            # The billing screen as it is: it reads its rows itself.
             payments = ProviderPayments(
-                CollectionQueries(self.workspace.sessions),
-                CollectionService(
-                    self.workspace.sessions, self.clock, self.user, self.settings.dunning
-                ),
+                self.context.collection_queries,
+                self.context.collection,
                 provider_id,
-                self.queries.provider_file(provider_id).provider.company_name,
+                file.provider.company_name,
                 self.clock,
             )
             account = ProviderAccount(
-                self.contract_queries,
-                self.disputes,
-                provider_id,
-                self.clock,
-                lambda: self.open_contract(provider_id),
-                self.settings.letterhead,
+                self.context, provider_id, lambda: self.open_contract(provider_id)
             )
         return ProviderDialog(
-            self.service,
-            self.queries,
+            self.context,
             self.catalogue,
-            provider_id,
+            file,
             on_simulate=self.simulate,
             account=account,
             payments=payments,
@@ -308,17 +361,18 @@ class SalesWindow(QMainWindow):
         )
 
     def open_provider(self, provider_id: uuid.UUID | None) -> None:
-        self.provider_dialog(provider_id).exec()
-        self.refresh()
+        if provider_id is None:
+            self.provider_dialog(None).exec()
+            return
+        self._with_file(provider_id, lambda file: self.provider_dialog(provider_id, file).exec())
 
-    def contract_editor(self, provider_id: uuid.UUID) -> ContractEditor:
-        file = self.queries.provider_file(provider_id)
+    def contract_editor(self, provider_id: uuid.UUID, company_name: str) -> ContractEditor:
         return ContractEditor(
             self.contracts,
             self.contract_queries,
             self.catalogue,
             provider_id,
-            file.provider.company_name if file else "",
+            company_name,
             self.clock,
             self.settings.letterhead,
             pdf_folder=self.workspace.path.parent,
@@ -329,16 +383,18 @@ class SalesWindow(QMainWindow):
         provider_id = provider_id or self._need_provider()
         if provider_id is None:
             return
-        self.contract_editor(provider_id).exec()
-        self.refresh()
+        chosen = provider_id
+        self._with_file(
+            chosen,
+            lambda file: self.contract_editor(chosen, file.provider.company_name).exec(),
+        )
 
     def call_selected(self) -> None:
         provider_id = self._need_provider()
-        if provider_id is None:
-            return
-        file = self.queries.provider_file(provider_id)
-        if file is None:
-            return
+        if provider_id is not None:
+            self._with_file(provider_id, lambda file: self._call(provider_id, file))
+
+    def _call(self, provider_id: uuid.UUID, file: ProviderFile) -> None:
         phone = file.provider.phone_e164 or next(
             (c.phone_e164 for c in file.contacts if c.phone_e164), None
         )
@@ -358,13 +414,11 @@ class SalesWindow(QMainWindow):
         self.log_call(provider_id, outcome, notes)
 
     def log_call(self, provider_id: uuid.UUID, outcome: CallOutcome, notes: str = "") -> None:
-        try:
-            self.activities.log(provider_id, ActivityKind.CALL, "Appel", notes, outcome)
-        except (FieldErrors, ActionRefused) as error:
-            self._refused(error)
-            return
-        self.refresh()
-        self.say(f"Appel enregistré : {CALL_OUTCOME_LABELS[outcome]}.")
+        self._write(
+            lambda: self.activities.log(provider_id, ActivityKind.CALL, "Appel", notes, outcome),
+            _ACTIVITY_CHANGES | Changes.of("providers", provider_id),
+            f"Appel enregistré : {CALL_OUTCOME_LABELS[outcome]}.",
+        )
 
     def note_selected(self) -> None:
         provider_id = self._need_provider()
@@ -372,17 +426,24 @@ class SalesWindow(QMainWindow):
             return
         text, ok = QInputDialog.getMultiLineText(self, "Note", "Note :")
         if ok:
-            try:
-                self.activities.log(provider_id, ActivityKind.NOTE, notes=text)
-            except (FieldErrors, ActionRefused) as error:
-                self._refused(error)
-            self.refresh()
+            self._write(
+                lambda: self.activities.log(provider_id, ActivityKind.NOTE, notes=text),
+                _ACTIVITY_CHANGES | Changes.of("providers", provider_id),
+                "Note enregistrée.",
+            )
 
     def plan_selected(self, kind: ActivityKind) -> None:
         provider_id = self._need_provider()
         if provider_id is None:
             return
-        slot = self.activities.next_call_slot(provider_id, self.clock())
+        now = self.clock()
+        self.context.operations.run(
+            lambda: self.activities.next_call_slot(provider_id, now),
+            lambda slot: self._plan(provider_id, kind, slot),
+            owner=self,
+        )
+
+    def _plan(self, provider_id: uuid.UUID, kind: ActivityKind, slot: datetime) -> None:
         local = slot.astimezone(formatting.OFFICE_TZ)
         text, ok = QInputDialog.getText(
             self,
@@ -406,39 +467,41 @@ class SalesWindow(QMainWindow):
                 self, "Saisie à corriger", "Date illisible (ex. : 02/12/2026 09:30)."
             )
             return
-        try:
-            self.activities.plan(provider_id, kind, due, subject or "Appel")
-        except (FieldErrors, ActionRefused) as error:
-            self._refused(error)
-            return
-        self.refresh()
-        self.say(f"{ACTIVITY_LABELS[kind]} planifié(e) le {text}.")
+        self._write(
+            lambda: self.activities.plan(provider_id, kind, due, subject or "Appel"),
+            _ACTIVITY_CHANGES,
+            f"{ACTIVITY_LABELS[kind]} planifié(e) le {text}.",
+        )
 
     def complete_day_item(self) -> None:
-        item = self.day.currentItem()
+        index = self.day.currentIndex()
+        item = self.day_model.item(index.row()) if index.isValid() else None
         if item is None or self.tabs.currentWidget() is not self.day:
             self.say("Choisissez une ligne de « Ma journée ».")
             return
-        activity_id = item.data(0, ACTIVITY_ID)
+        activity_id = item.activity_id
         outcome = None
-        if item.text(1) == ACTIVITY_LABELS[ActivityKind.CALL]:
+        if item.kind is ActivityKind.CALL:
             labels = [CALL_OUTCOME_LABELS[o] for o in CallOutcome]
             label, ok = QInputDialog.getItem(self, "Appel", "Résultat :", labels, 0, False)
             if not ok:
                 return
             outcome = next(o for o, text in CALL_OUTCOME_LABELS.items() if text == label)
-        try:
-            self.activities.complete(activity_id, outcome)
-        except (FieldErrors, ActionRefused) as error:
-            self._refused(error)
-        self.refresh()
+        self._write(
+            lambda: self.activities.complete(activity_id, outcome),
+            Changes.of("provider_activities", activity_id)
+            | Changes.of("providers", item.provider_id)
+            | Changes.tables_only("provider_changes"),
+        )
 
     def simulate_selected(self) -> None:
         provider_id = self.selected_provider()
         self.simulate(provider_id)
 
-    def simulation_dialog(self, provider_id: uuid.UUID | None) -> SimulationDialog:
-        file = self.queries.provider_file(provider_id) if provider_id else None
+    def simulation_dialog(
+        self, provider_id: uuid.UUID | None, file: ProviderFile | None = None
+    ) -> SimulationDialog:
+        """The simulation, preset from the provider's file already read (if any)."""
         return SimulationDialog(
             self.catalogue,
             self.demand_source,
@@ -454,15 +517,16 @@ class SalesWindow(QMainWindow):
         )
 
     def simulate(self, provider_id: uuid.UUID | None) -> None:
-        self.simulation_dialog(provider_id).exec()
-        self.refresh()
+        if provider_id is None:
+            self.simulation_dialog(None).exec()
+            return
+        self._with_file(provider_id, lambda file: self.simulation_dialog(provider_id, file).exec())
 
     def import_csv(self, path: Path | None = None) -> None:
-        dialog = ImportDialog(self.workspace, self.service, path, self)
+        dialog = ImportDialog(self.context, path, self)
         if path is None:
             dialog.choose_file()
         dialog.exec()
-        self.refresh()
 
     def _sign_out(self) -> None:
         self.close()

@@ -6,8 +6,9 @@ import json
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import FieldErrors
@@ -120,6 +121,20 @@ _FIELD_LABELS = {
 }
 
 
+# The provider list's sortable columns: ProviderRow field -> the column ordered by.
+SORT_KEYS: dict[str, Any] = {
+    "company_name": Provider.search_name,
+    "city": Provider.postcode,
+    "departement_code": Provider.departement_code,
+    "stage": Provider.stage,
+    "phone_e164": Provider.phone_e164,
+    "siren": Provider.siren,
+    "owner_name": User.display_name,
+    "source": Provider.source,
+    "last_contact_at": Provider.last_contact_at,
+}
+
+
 def _apply_filter(query: Select, criteria: ProviderFilter) -> Select:  # type: ignore[type-arg]
     query = query.where(Provider.deleted.is_(False))
     text = criteria.text.strip()
@@ -157,11 +172,22 @@ class ProviderQueries:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
-    def rows(self, criteria: ProviderFilter, limit: int = 5000) -> list[ProviderRow]:
+    def rows(
+        self,
+        criteria: ProviderFilter,
+        limit: int = 5000,
+        offset: int = 0,
+        sort: str = "company_name",
+        descending: bool = False,
+    ) -> list[ProviderRow]:
+        """One page of the filtered providers, in the order of `sort` (a key of SORT_KEYS),
+        ties broken by id so that consecutive pages neither repeat nor skip a row."""
+        column = SORT_KEYS.get(sort, Provider.search_name)
+        ordered = column.desc() if descending else column.asc()
         query = _apply_filter(
             select(Provider, User.display_name).outerjoin(User, User.id == Provider.owner_id),
             criteria,
-        ).order_by(Provider.search_name)
+        ).order_by(ordered, Provider.id)
         with self.sessions() as session:
             return [
                 ProviderRow(
@@ -178,8 +204,14 @@ class ProviderQueries:
                     p.stage_changed_at,
                     p.last_contact_at,
                 )
-                for p, owner in session.execute(query.limit(limit))
+                for p, owner in session.execute(query.limit(limit).offset(offset))
             ]
+
+    def count(self, criteria: ProviderFilter) -> int:
+        """How many providers the filter selects (the list loads them page by page)."""
+        query = _apply_filter(select(func.count()).select_from(Provider), criteria)
+        with self.sessions() as session:
+            return int(session.scalar(query) or 0)
 
     def board(self, criteria: ProviderFilter) -> dict[ProviderStage, list[ProviderRow]]:
         columns: dict[ProviderStage, list[ProviderRow]] = {s: [] for s in ProviderStage}

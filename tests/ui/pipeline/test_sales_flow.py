@@ -27,8 +27,9 @@ from app.services.providers.provider_queries import CategoryChoice, ProviderFilt
 from app.services.reference_data import install_reference_data
 from app.workspace import Workspace, create_workspace, open_workspace
 from tests.conftest import FakeClock
-from tests.ui.conftest import when_dialog_opens
+from tests.ui.conftest import settle, when_dialog_opens
 from ui.contracts.coverage_editor import Catalogue, CategoryTree
+from ui.core.changes import Changes
 from ui.core.context import AppContext
 from ui.pipeline.sales_window import SalesWindow
 
@@ -63,7 +64,13 @@ def window(qtbot, demo: Workspace) -> SalesWindow:  # type: ignore[no-untyped-de
     win.dialed = dialed  # type: ignore[attr-defined]
     qtbot.addWidget(win)
     win.show()
+    settle(qtbot, win)
     return win
+
+
+def _file(window, provider_id):  # type: ignore[no-untyped-def]
+    """The provider's file, read as the window reads it before opening a dialog."""
+    return window.queries.provider_file(provider_id)
 
 
 def _stage(demo: Workspace, provider_id) -> str:  # type: ignore[no-untyped-def]
@@ -73,7 +80,7 @@ def _stage(demo: Workspace, provider_id) -> str:  # type: ignore[no-untyped-def]
         return provider.stage
 
 
-def test_board_shows_the_pipeline_and_a_drop_moves_the_provider(window, demo) -> None:  # type: ignore[no-untyped-def]
+def test_board_shows_the_pipeline_and_a_drop_moves_the_provider(window, demo, qtbot) -> None:  # type: ignore[no-untyped-def]
     board = window.board
     prospects = board.columns[ProviderStage.PROSPECT]
     assert prospects.count() > 0
@@ -94,61 +101,77 @@ def test_board_shows_the_pipeline_and_a_drop_moves_the_provider(window, demo) ->
     )
     event.source = lambda: prospects  # type: ignore[method-assign]
     target.dropEvent(event)
+    settle(qtbot, window)
     assert _stage(demo, provider_id) == ProviderStage.SIMULATION_SHOWN
     assert target.count() == before + 1
     assert board.find(provider_id) is ProviderStage.SIMULATION_SHOWN
 
 
-def test_moving_to_lost_asks_for_the_reason(window, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_moving_to_lost_asks_for_the_reason(window, demo, monkeypatch, qtbot) -> None:  # type: ignore[no-untyped-def]
     provider_id = (
         window.board.columns[ProviderStage.CONTACTED].item(0).data(Qt.ItemDataRole.UserRole)
     )
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Prix trop élevé", True))
     window.move_to_stage(provider_id, ProviderStage.LOST)
+    settle(qtbot, window)
     assert _stage(demo, provider_id) == ProviderStage.LOST
 
 
-def test_list_filters_and_my_day(window) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters_and_my_day(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     assert window.list.model.rowCount() == 40
+    assert window.count_label.text() == "40 prestataire(s)"
     window.filters.stage.setCurrentIndex(window.filters.stage.findData("signed"))
+    settle(qtbot, window)
     assert 0 < window.list.model.rowCount() < 40
     window.filters.save_current("Signés")
+    settle(qtbot, window)  # the saved search announced: the combo fills itself
+    assert window.filters.saved.itemText(1) == "Signés"
     window.filters.stage.setCurrentIndex(0)
+    settle(qtbot, window)
     assert window.list.model.rowCount() == 40
     window.filters.saved.setCurrentIndex(1)
     window.filters.saved.activated.emit(1)
+    settle(qtbot, window)
     assert window.list.model.rowCount() < 40
     # Demo calls due today are on "my day", in time order.
-    assert window.day.topLevelItemCount() > 0
+    items = window.day_model.items
+    assert items and [i.due_at for i in items] == sorted(i.due_at for i in items)
 
 
-def test_call_logged_on_a_prospect(window, demo) -> None:  # type: ignore[no-untyped-def]
+def test_call_logged_on_a_prospect(window, demo, qtbot) -> None:  # type: ignore[no-untyped-def]
     provider_id = (
         window.board.columns[ProviderStage.PROSPECT].item(0).data(Qt.ItemDataRole.UserRole)
     )
     window.log_call(provider_id, CallOutcome.REACHED, "Intéressé par la cuisine")
+    settle(qtbot, window)
     assert _stage(demo, provider_id) == ProviderStage.CONTACTED
+    # The board followed from the change announced, without a refresh call.
+    assert window.board.find(provider_id) is ProviderStage.CONTACTED
 
 
-def test_import_dialog_lists_duplicates_and_bad_rows(window, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_import_dialog_lists_duplicates_and_bad_rows(window, demo, tmp_path, qtbot) -> None:  # type: ignore[no-untyped-def]
     from ui.pipeline.import_dialog import ImportDialog
 
     path = write_prospect_csv(tmp_path / "prospects.csv", 100, demo.sessions)
-    dialog = ImportDialog(demo, window.service, path, window)
+    dialog = ImportDialog(window.context, path, window)
+    qtbot.addWidget(dialog)
+    settle(qtbot, window)
     dialog.analyse()
+    settle(qtbot, window)
     assert dialog.bad.rowCount() == 15
     assert dialog.duplicates.rowCount() == 10
     dialog.run_import()
+    settle(qtbot, window)
     assert dialog.result is not None
     assert dialog.result.created == 75
     assert "75 créés" in dialog.summary.text()
 
 
-def test_simulation_for_a_provider_then_pdf_and_stage(window, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_simulation_for_a_provider_then_pdf_and_stage(window, demo, tmp_path, qtbot) -> None:  # type: ignore[no-untyped-def]
     provider_id = (
         window.board.columns[ProviderStage.CONTACTED].item(0).data(Qt.ItemDataRole.UserRole)
     )
-    dialog = window.simulation_dialog(provider_id)
+    dialog = window.simulation_dialog(provider_id, _file(window, provider_id))
     # Preset from the provider's file: its two categories and its département.
     assert len(dialog.checked_categories()) == 2
     assert dialog.departements.text()
@@ -170,6 +193,7 @@ def test_simulation_for_a_provider_then_pdf_and_stage(window, demo, tmp_path) ->
     assert "Méthode" in text
     assert "nombre entier" in " ".join(text.split())
     dialog.shown_button.click()
+    settle(qtbot, window)
     assert _stage(demo, provider_id) == ProviderStage.SIMULATION_SHOWN
 
 
@@ -199,7 +223,7 @@ def test_reps_follow_invoices_and_the_server_commands_stay_the_managers(window) 
     assert billing is not None and billing.isVisible() and billing.tabs.count() == 4
     assert not billing.debits.prepare_button.isEnabled()
     assert "manager" in billing.debits.prepare_button.toolTip()
-    window.refresh()  # a sync refreshes the open window too
+    window.refresh()  # F5: the window reads again; the billing window follows the bus
 
 
 def _double_click(qtbot, view, rect) -> None:  # type: ignore[no-untyped-def]
@@ -269,7 +293,7 @@ def test_a_double_clicked_line_of_my_day_opens_its_provider(  # type: ignore[no-
     window.tabs.setCurrentWidget(window.day)
     tree = window.day
     titles = dialog_titles
-    _double_click(qtbot, tree, tree.visualItemRect(tree.topLevelItem(0)))
+    _double_click(qtbot, tree, tree.visualRect(window.day_model.index(0, 0)))
     qtbot.waitUntil(lambda: len(titles) >= 1)
     assert len(titles) == 1 and titles[0].startswith("Prestataire – ")
 
@@ -287,6 +311,7 @@ def test_open_views_fill_themselves_when_the_first_download_brings_the_reference
     clock = FakeClock(NOW)
     window = SalesWindow(AppContext(workspace, rep, clock, lambda _url: False))
     qtbot.addWidget(window)
+    settle(qtbot, window)
     simulation = window.simulation_dialog(None)
     provider = window.provider_dialog(None)
     simulation.category_tree.search.setText("pompe")  # what was typed stays
@@ -297,7 +322,9 @@ def test_open_views_fill_themselves_when_the_first_download_brings_the_reference
     with workspace.sessions.begin() as session:
         install_reference_data(session)
     window.queries.save_search(rep.id, "Signés", ProviderFilter(stages=("signed",)))
-    window.refresh()  # what the session does when sync rows arrive
+    # What the sync announces when a pull brought rows: no refresh() call.
+    window.context.changes.announce(Changes.tables_only("sectors", "categories", "saved_searches"))
+    settle(qtbot, window)
 
     for tree in (simulation.category_tree, provider.category_tree):
         assert tree.tree.topLevelItemCount() == len(sectors())
