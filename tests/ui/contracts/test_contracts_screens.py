@@ -249,3 +249,22 @@ def test_unknown_departements_keep_what_was_typed(qtbot, context) -> None:  # ty
     dialog.compute()
     assert "999" in dialog.form.error_text("departements")
     assert dialog.departements.text() == "75, 999"
+
+
+def test_the_editor_keeps_its_geometry_and_offers_the_workspace_folder_for_pdfs(
+    qtbot, workspace, context, clock, rep, provider, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    with workspace.sessions() as session:
+        category = category_id(session)
+    ContractService(workspace.sessions, clock, rep).create(provider, terms(category))
+    editor = ContractEditor(context, Catalogue.for_context(context), provider, "Martin")
+    qtbot.addWidget(editor)
+    settle(qtbot, editor)
+    editor.show()
+    editor.close()
+    assert context.remembered.settings.value("contracts/editor/geometry") is not None
+    assert editor.generate_pdf(tmp_path / "contrat.pdf") is not None
+    settle(qtbot, editor)
+    assert (tmp_path / "contrat.pdf").read_bytes().startswith(b"%PDF")
+    # Before any PDF was saved by hand, the save dialog opens in the workspace's folder.
+    assert context.remembered.last_folder("contracts/pdf") == str(workspace.path.parent)
