@@ -257,6 +257,7 @@ def test_the_editor_keeps_its_geometry_and_offers_the_workspace_folder_for_pdfs(
     with workspace.sessions() as session:
         category = category_id(session)
     ContractService(workspace.sessions, clock, rep).create(provider, terms(category))
+    context.remembered.settings.remove("folders/contracts/pdf")  # a first PDF on this account
     editor = ContractEditor(context, Catalogue.for_context(context), provider, "Martin")
     qtbot.addWidget(editor)
     settle(qtbot, editor)
