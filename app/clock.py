@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
@@ -23,7 +23,7 @@ def paris_today(now: datetime) -> date:
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """The first instant of `month`'s calendar month in Paris and of the next one, in UTC."""
     first = month.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
+    following = first_of_next_month(first)
     return (
         datetime.combine(first, time(0), BUSINESS_ZONE).astimezone(UTC),
         datetime.combine(following, time(0), BUSINESS_ZONE).astimezone(UTC),
@@ -33,3 +33,8 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 def month_start(now: datetime) -> datetime:
     """The first instant of `now`'s calendar month in Paris, in UTC."""
     return month_bounds(paris_today(now))[0]
+
+
+def first_of_next_month(day: date) -> date:
+    """The first day of the calendar month after `day`'s (contract starts, invoice periods)."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)

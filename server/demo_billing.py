@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.billing.dunning import DunningPolicy
 from app.billing.ledger import PaymentKind
 from app.billing.sepa import MandateKind, next_settlement_day
-from app.clock import BUSINESS_ZONE, month_bounds, paris_today
+from app.clock import BUSINESS_ZONE, first_of_next_month, month_bounds, paris_today
 from app.demo.providers import REGION
 from app.domain.contracts import ContractStatus
 from app.domain.enums import LeadStatus
@@ -47,7 +47,7 @@ def _months_between(first: date, last: date) -> list[date]:
     months, month = [], first.replace(day=1)
     while month <= last:
         months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
+        month = first_of_next_month(month)
     return months
 
 
@@ -152,7 +152,7 @@ def seed_billing_history(engine: Engine, now: datetime, seed: int = 2026) -> int
     issued = 0
     policy = DunningPolicy()
     for month in _months_between(paris_today(first_sale), last_month - timedelta(days=1)):
-        issue_day = (month + timedelta(days=32)).replace(day=1)
+        issue_day = first_of_next_month(month)
         issued_at = _at(issue_day, 8)
         with dispatch() as session:
             providers = providers_to_invoice(session, month)

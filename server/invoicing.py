@@ -33,7 +33,7 @@ from app.billing.monthly_bill import (
 )
 from app.billing.sepa import MandateKind, mandate_usable
 from app.billing.vat import VatRate, vat_rate_for
-from app.clock import month_bounds, paris_today
+from app.clock import first_of_next_month, month_bounds, paris_today
 from app.domain.contracts import ContractStatus
 from app.domain.money import format_euros
 from app.persistence.models import (
@@ -67,7 +67,7 @@ class RunRow:
 
 
 def _last_day(month: date) -> date:
-    return (month.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return first_of_next_month(month) - timedelta(days=1)
 
 
 def providers_to_invoice(session: Session, month: date) -> list[uuid.UUID]:

@@ -43,22 +43,6 @@ STILL_ON_THE_UI_THREAD: frozenset[str] = frozenset(
         "ui.billing.provider_payments:refresh",
         "ui.billing.provider_payments:revoke_mandate",
         "ui.billing.provider_payments:show_statement",
-        # ui/contracts/
-        "ui.contracts.contract_editor:__init__",
-        "ui.contracts.contract_editor:_move",
-        "ui.contracts.contract_editor:_reload_if_answered",
-        "ui.contracts.contract_editor:_request",
-        "ui.contracts.contract_editor:_show_history",
-        "ui.contracts.contract_editor:generate_pdf",
-        "ui.contracts.contract_editor:load_version",
-        "ui.contracts.contract_editor:save",
-        "ui.contracts.contracts_overview:refresh",
-        "ui.contracts.coverage_editor:__init__",
-        "ui.contracts.simulation_dialog:compute",
-        "ui.contracts.simulation_dialog:export_pdf",
-        # ui/pipeline/: only the legacy decision helper ui/contracts/contracts_overview.py
-        # still calls (ProviderAccount decides in the background through ask_decision).
-        "ui.pipeline.provider_account:decide_selected",
         # ui/queue/
         "ui.queue.main_window:<lambda>",
         "ui.queue.main_window:load_server_detail",

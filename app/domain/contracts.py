@@ -84,6 +84,56 @@ REQUEST_STATE_LABELS = {
     RequestState.REFUSED: "Refusée",
 }
 
+# A signed version changes only by an amendment; a terminated contract is not amended.
+AMENDABLE = frozenset({ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED})
+
+
+class ContractAction(StrEnum):
+    """What a rep can do with the version on screen (the editor's buttons).
+
+    The steps and the requests are named after the status or the request they record, so the
+    life cycle above (CLIENT_STEPS, REQUEST_STEPS, AMENDABLE) is the only place that says
+    which one is possible when.
+    """
+
+    SAVE = "save"
+    SENT = ContractStatus.SENT.value
+    SIGNED = ContractStatus.SIGNED.value
+    DRAFT = ContractStatus.DRAFT.value
+    ACTIVATE = RequestKind.ACTIVATE.value
+    SUSPEND = RequestKind.SUSPEND.value
+    RESUME = RequestKind.RESUME.value
+    TERMINATE = RequestKind.TERMINATE.value
+    AMEND = "amend"
+    PDF = "pdf"
+
+
+def available_actions(
+    status: ContractStatus | None, *, writing: bool, request_pending: bool
+) -> frozenset[ContractAction]:
+    """The actions open on a version in `status` (None: no version saved yet).
+
+    `writing`: a new contract or an amendment is being typed, not saved yet: only saving it
+    makes sense. `request_pending`: a server command waits for its answer, so no other one
+    may be asked meanwhile.
+    """
+    if writing or status is None:
+        return frozenset({ContractAction.SAVE})
+    actions = {ContractAction.PDF}
+    if status == ContractStatus.DRAFT:
+        actions.add(ContractAction.SAVE)
+    actions.update(ContractAction(target.value) for target in CLIENT_STEPS.get(status, ()))
+    if not request_pending:
+        actions.update(
+            ContractAction(kind.value)
+            for kind, (allowed_from, _target) in REQUEST_STEPS.items()
+            if status in allowed_from
+        )
+    if status in AMENDABLE:
+        actions.add(ContractAction.AMEND)
+    return frozenset(actions)
+
+
 # Code de commerce L441-10: at most 60 days after the invoice date.
 MAX_PAYMENT_DAYS = 60
 MAX_SHARING_LEVEL = 10

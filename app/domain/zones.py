@@ -41,3 +41,24 @@ def check_zones(zones: list[ZoneInput]) -> list[ZoneInput]:
             raise FieldErrors({"zones": f"Le rayon d'une zone va de 1 à {MAX_RADIUS_KM} km."})
         checked.append(ZoneInput(postcode=postcode, radius_km=zone.radius_km))
     return checked
+
+
+def parse_departement_codes(text: str) -> list[str]:
+    """The département codes typed in a field: « 75, 92 ; 2A, 1 » -> ["75", "92", "2A", "01"].
+
+    Separated by commas, semicolons or spaces; a one-digit code gets its leading zero; case
+    does not matter (« 2a »). Raises FieldErrors on `departements` naming the unknown ones.
+    """
+    codes: list[str] = []
+    for part in text.replace(";", ",").replace(" ", ",").split(","):
+        code = part.strip().upper()
+        if not code:
+            continue
+        if code.isdigit() and len(code) == 1:
+            code = code.zfill(2)
+        if code not in codes:
+            codes.append(code)
+    unknown = [c for c in codes if c not in departements()]
+    if unknown:
+        raise FieldErrors({"departements": f"Département(s) inconnu(s) : {', '.join(unknown)}."})
+    return codes

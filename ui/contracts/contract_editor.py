@@ -8,9 +8,13 @@ stays in the form with its message, and nothing is saved.
 
 from __future__ import annotations
 
+import tempfile
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -19,13 +23,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -38,33 +40,53 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.clock import Clock, paris_today
+from app.clock import first_of_next_month, paris_today
 from app.domain.contracts import (
     MAX_SHARING_LEVEL,
     REQUEST_LABELS,
     REQUEST_STATE_LABELS,
     STATUS_LABELS,
+    ContractAction,
     ContractStatus,
     ContractTerms,
     PriceLine,
     RequestKind,
     RequestState,
+    available_actions,
     monthly_ceiling_cents,
     sharing_label,
 )
 from app.domain.errors import ActionRefused, FieldErrors
 from app.domain.money import InvalidAmount, format_euros, parse_euros
 from app.reports.contract_pdf import write_contract_pdf
-from app.reports.pdf_parts import Letterhead
-from app.services.contracts.contract_queries import ContractQueries, VersionDetail, VersionRow
-from app.services.contracts.contracts import ContractService
+from app.services.contracts.contract_queries import VersionDetail, VersionRow, VersionScreen
 from ui.contracts.coverage_editor import Catalogue, CategoryTree, ZonePicker
-from ui.core.dialog_parts import error_line
+from ui.core.changes import Changes
+from ui.core.dialog_parts import error_line, save_in_background
 from ui.core.item_views import on_row_activated
+from ui.core.remembered import keep_window
 from ui.core.validated_form import ValidatedForm
+
+if TYPE_CHECKING:
+    from ui.core.context import AppContext
+    from ui.core.operations import Operation
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 PENDING_POLL_MS = 3000
+PDF_FOLDER_KEY = "contracts/pdf"
+# What a change of which makes the editor check whether its version moved (a sync, another
+# window): the versions, their status steps and the server's answers to requests.
+CONTRACT_TABLES = frozenset(
+    {"contracts", "contract_versions", "contract_events", "contract_requests"}
+)
+
+
+def pdf_bytes(write: Callable[[Path], object]) -> bytes:
+    """The bytes of a PDF a report writer writes to a path (for `save_in_background`)."""
+    with tempfile.TemporaryDirectory(prefix="crm-pdf-") as folder:
+        path = Path(folder) / "document.pdf"
+        write(path)
+        return path.read_bytes()
 
 
 def _qdate(value: date) -> QDate:
@@ -76,29 +98,29 @@ def _pydate(value: QDate) -> date:
 
 
 class ContractEditor(QDialog):
+    """One provider's contracts. Every read, write and PDF runs through `context.operations`:
+    the dialog opens at once and fills itself when its version arrives."""
+
     def __init__(
         self,
-        service: ContractService,
-        queries: ContractQueries,
+        context: AppContext,
         catalogue: Catalogue,
         provider_id: uuid.UUID,
         provider_name: str,
-        clock: Clock,
-        letterhead: Letterhead,
-        pdf_folder: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.service = service
-        self.queries = queries
+        self.context = context
+        self.service = context.contracts
+        self.queries = context.contract_queries
         self.provider_id = provider_id
-        self.clock = clock
-        self.letterhead = letterhead
-        self.pdf_folder = pdf_folder
+        self.clock = context.clock
+        self.letterhead = context.settings.letterhead
         self.detail: VersionDetail | None = None
         # A new contract (no version yet) or an amendment of this contract being written.
         self.writing_amendment_of: uuid.UUID | None = None
         self._typed_prices: dict[uuid.UUID, str] = {}
+        self._busy = True  # a read or a write is running: the actions wait for it
         self.setWindowTitle(f"Contrat – {provider_name}")
         self.resize(1280, 820)
 
@@ -123,9 +145,11 @@ class ContractEditor(QDialog):
         self.price_grid.verticalHeader().hide()
         self.price_grid.itemChanged.connect(self._price_edited)
         prices = QSplitter()
+        prices.setObjectName("prices_splitter")
         prices.addWidget(self.categories)
         prices.addWidget(self.price_grid)
         prices.setSizes([420, 520])
+        self.prices_splitter = prices
 
         self.zones = ZonePicker()
         self.zones.changed.connect(self._update_totals)
@@ -179,7 +203,29 @@ class ContractEditor(QDialog):
         self._poll.setInterval(PENDING_POLL_MS)
         self._poll.timeout.connect(self._reload_if_answered)
 
-        versions = queries.versions_of_provider(provider_id)
+        remembered = context.remembered
+        keep_window(remembered, self, "contracts/editor")
+        remembered.keep_splitter(prices, "contracts/editor/prices")
+        for view, key in (
+            (self.price_grid.horizontalHeader(), "prices"),
+            (self.version_list.header(), "versions"),
+            (self.events.header(), "events"),
+            (self.diff.header(), "diff"),
+        ):
+            remembered.keep_header(view, f"contracts/editor/{key}")
+        context.changes.watch(self, CONTRACT_TABLES, lambda _c: self._reload_if_answered())
+
+        self.header.setText("Chargement du contrat…")
+        self._update_buttons()
+        context.operations.run(
+            lambda: self.queries.versions_of_provider(provider_id),
+            self._first_versions,
+            self._refused,
+            owner=self,
+            label="contrat",
+        )
+
+    def _first_versions(self, versions: list[VersionRow]) -> None:
         if versions:
             self.load_version(versions[0].version_id)
         else:
@@ -291,23 +337,41 @@ class ContractEditor(QDialog):
     # -- loading -----------------------------------------------------------------------------
 
     def _start_new(self) -> None:
-        today = paris_today(self.clock())
-        first_of_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+        self._busy = False
         self.detail = None
         self.writing_amendment_of = None
-        self._fill(ContractTerms(starts_on=first_of_next))
+        self._fill(ContractTerms(starts_on=first_of_next_month(paris_today(self.clock()))))
         self._show_versions([])
         self.header.setText("Nouveau contrat – brouillon non enregistré")
         self.request_state.clear()
         self._set_editable(True)
         self._update_buttons()
 
-    def load_version(self, version_id: uuid.UUID) -> None:
-        self.detail = self.queries.detail(version_id)
+    def load_version(self, version_id: uuid.UUID) -> Operation[VersionScreen]:
+        """Read the version (with the provider's versions and the diff), then show it."""
+        self._busy = True
+        self._update_buttons()
+        provider_id = self.provider_id
+        return self.context.operations.run(
+            lambda: self.queries.version_screen(provider_id, version_id),
+            self._show_version,
+            self._load_failed,
+            owner=self,
+            label="version de contrat",
+        )
+
+    def _load_failed(self, message: str) -> None:
+        self._busy = False
+        self._update_buttons()
+        self._refused(message)
+
+    def _show_version(self, screen: VersionScreen) -> None:
+        self._busy = False
+        self.detail = screen.detail
         self.writing_amendment_of = None
         self._fill(self.detail.terms)
-        self._show_versions(self.queries.versions_of_provider(self.provider_id))
-        self._show_history(self.detail)
+        self._show_versions(screen.versions)
+        self._show_history(screen)
         self._show_header()
         self._set_editable(self.detail.row.status == ContractStatus.DRAFT)
         self._update_buttons()
@@ -338,11 +402,18 @@ class ContractEditor(QDialog):
         self.request_state.setText(text)
 
     def _reload_if_answered(self) -> None:
-        if self.detail is None:
+        """Show the version again when it moved meanwhile (the server's answer, a sync)."""
+        if self.detail is None or self._busy:
             return
-        fresh = self.queries.detail(self.detail.row.version_id)
-        if fresh.row != self.detail.row:
-            self.load_version(fresh.row.version_id)
+        version_id = self.detail.row.version_id
+
+        def compare(fresh: VersionDetail) -> None:
+            if self.detail is not None and not self._busy and fresh.row != self.detail.row:
+                self.load_version(fresh.row.version_id)
+
+        self.context.operations.run(
+            lambda: self.queries.detail(version_id), compare, lambda _m: None, owner=self
+        )
 
     def _fill(self, terms: ContractTerms) -> None:
         self._typed_prices = {
@@ -388,8 +459,9 @@ class ContractEditor(QDialog):
             if row.version_id == current:
                 self.version_list.setCurrentItem(item)
 
-    def _show_history(self, detail: VersionDetail) -> None:
+    def _show_history(self, screen: VersionScreen) -> None:
         """Status steps and requests to the server (refused ones too), oldest first."""
+        detail = screen.detail
         self.events.clear()
         lines = []
         for event in detail.events:
@@ -412,20 +484,14 @@ class ContractEditor(QDialog):
                 self.events, [at.astimezone().strftime("%d/%m/%Y %H:%M"), who, step, note]
             )
         self.diff.clear()
-        previous = [
-            r
-            for r in self.queries.versions_of_provider(self.provider_id)
-            if r.contract_id == detail.row.contract_id and r.number < detail.row.number
-        ]
-        if not previous:
+        if screen.previous_number is None:
             self.diff_title.setText("Pas de version précédente à comparer.")
             return
-        before = max(previous, key=lambda r: r.number)
-        changes = self.queries.diff(before.version_id, detail.row.version_id)
         self.diff_title.setText(
-            f"Différences avec la version {before.number} ({len(changes)} terme(s) modifié(s))"
+            f"Différences avec la version {screen.previous_number} "
+            f"({len(screen.changes)} terme(s) modifié(s))"
         )
-        for change in changes:
+        for change in screen.changes:
             QTreeWidgetItem(self.diff, [change.label, change.before, change.after])
 
     # -- the form ----------------------------------------------------------------------------
@@ -554,46 +620,94 @@ class ContractEditor(QDialog):
             self.tabs.setCurrentIndex(2)
 
     def _refused(self, message: str) -> None:
+        self._busy = False
+        self._update_buttons()
         self.error.setText(message)
         self.error.show()
 
-    def save(self) -> None:
+    def save(
+        self, then: Callable[[uuid.UUID], None] | None = None
+    ) -> Operation[uuid.UUID | FieldErrors] | None:
+        """Write what was typed (a new contract, an amendment or the draft), then show it, or
+        hand the version to `then`. Refused terms stay in the form with their messages."""
         self.conditions.clear_errors()
         self.error.hide()
         try:
             terms = self.typed_terms()
-            if self.writing_amendment_of is not None:
-                version_id = self.service.amend(self.writing_amendment_of, terms)
-            elif self.detail is None:
-                version_id = self.service.create(self.provider_id, terms)
-            else:
-                version_id = self.detail.row.version_id
-                self.service.save_draft(version_id, terms)
         except FieldErrors as error:
             self._show_errors(error)
-            return
-        except ActionRefused as refused:
-            self._refused(refused.message)
-            return
-        self.load_version(version_id)
+            return None
+        service, provider_id = self.service, self.provider_id
+        amendment_of = self.writing_amendment_of
+        draft_id = self.detail.row.version_id if self.detail is not None else None
+
+        def write() -> uuid.UUID | FieldErrors:
+            try:
+                if amendment_of is not None:
+                    return service.amend(amendment_of, terms)
+                if draft_id is None:
+                    return service.create(provider_id, terms)
+                service.save_draft(draft_id, terms)
+                return draft_id
+            except FieldErrors as error:
+                return error  # a result, not a fault: shown on its fields
+
+        def saved(result: uuid.UUID | FieldErrors) -> None:
+            self._busy = False
+            if isinstance(result, FieldErrors):
+                self._update_buttons()
+                self._show_errors(result)
+            elif then is not None:
+                then(result)
+            else:
+                self.load_version(result)
+
+        def changed(result: uuid.UUID | FieldErrors) -> Changes:
+            if isinstance(result, FieldErrors):
+                return Changes()
+            return Changes.of("contract_versions", result) | Changes.tables_only(
+                "contracts", "contract_prices", "contract_zones", "contract_events"
+            )
+
+        self._busy = True
+        self._update_buttons()
+        return self.context.operations.run(
+            write, saved, self._refused, owner=self, changes=changed, label="contrat"
+        )
 
     def _move(self, status: ContractStatus) -> None:
         if self.detail is None:
             return
         if self.detail.row.status == ContractStatus.DRAFT:
-            self.save()  # what was typed is the draft that is sent
-            if not self.error.isHidden():
-                return
-        try:
-            self.service.move(self.detail.row.version_id, status)
-        except (ActionRefused, FieldErrors) as error:
-            self._refused(
-                error.message
-                if isinstance(error, ActionRefused)
-                else " ".join(error.errors.values())
-            )
+            # What was typed is the draft that is sent.
+            self.save(then=lambda version_id: self._record_step(version_id, status))
             return
-        self.load_version(self.detail.row.version_id)
+        self._record_step(self.detail.row.version_id, status)
+
+    def _record_step(self, version_id: uuid.UUID, status: ContractStatus) -> None:
+        service = self.service
+
+        def step() -> None:
+            try:
+                service.move(version_id, status)
+            except FieldErrors as error:  # signing checks the terms again
+                raise ActionRefused(" ".join(error.errors.values())) from error
+
+        changes = Changes.of("contract_versions", version_id) | Changes.tables_only(
+            "contract_events"
+        )
+        if status == ContractStatus.SIGNED:  # the provider's stage becomes "signed"
+            changes = changes | Changes.of("providers", self.provider_id)
+        self._busy = True
+        self._update_buttons()
+        self.context.operations.run(
+            step,
+            lambda _none: self.load_version(version_id),
+            self._refused,
+            owner=self,
+            changes=changes,
+            label="étape du contrat",
+        )
 
     def _request(self, kind: RequestKind, reason: str | None = None) -> None:
         if self.detail is None:
@@ -602,23 +716,29 @@ class ContractEditor(QDialog):
             reason, ok = QInputDialog.getText(self, REQUEST_LABELS[kind], "Motif :")
             if not ok:
                 return
-        try:
-            self.service.request(self.detail.row.version_id, kind, reason or "")
-        except ActionRefused as refused:
-            self._refused(refused.message)
-            return
-        self.load_version(self.detail.row.version_id)
+        version_id, service, motive = self.detail.row.version_id, self.service, reason or ""
+        self._busy = True
+        self._update_buttons()
+        self.context.operations.run(
+            lambda: service.request(version_id, kind, motive),
+            lambda _request_id: self.load_version(version_id),
+            self._refused,
+            owner=self,
+            changes=lambda request_id: Changes.of("contract_requests", request_id),
+            label="demande au serveur",
+        )
 
     def start_amendment(self) -> None:
         """Prefill a new version with the current terms, from the first day of next month."""
         if self.detail is None:
             return
-        today = paris_today(self.clock())
-        first_of_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
         current = self.detail.terms
         self.writing_amendment_of = self.detail.row.contract_id
-        starts = max(first_of_next, current.starts_on + timedelta(days=1))
-        self._fill(ContractTerms(**{**current.__dict__, "starts_on": starts}))
+        starts = max(
+            first_of_next_month(paris_today(self.clock())),
+            current.starts_on + timedelta(days=1),
+        )
+        self._fill(replace(current, starts_on=starts))
         self.header.setText(
             f"Avenant au contrat {self.detail.row.reference or ''} – brouillon non enregistré"
         )
@@ -626,29 +746,44 @@ class ContractEditor(QDialog):
         self._set_editable(True)
         self._update_buttons()
 
-    def generate_pdf(self, path: Path | None = None) -> Path | None:
+    def generate_pdf(self, path: Path | None = None) -> Operation[Path] | None:
+        """Build the version's PDF and write it on a worker thread (asking where, unless
+        `path` is given). Returns the running operation, None when nothing is written."""
         if self.detail is None:
             self._refused("Enregistrez d'abord le brouillon.")
             return None
         row = self.detail.row
         name = f"contrat-{row.reference or 'brouillon'}-v{row.number}.pdf"
-        if path is None:
-            folder = self.pdf_folder or Path.home()
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, "Enregistrer le contrat", str(folder / name), "PDF (*.pdf)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
-        document = self.queries.document(row.version_id, paris_today(self.clock()))
-        try:
-            write_contract_pdf(document, self.letterhead, path)
-        except OSError as exc:
-            QMessageBox.warning(self, "PDF", f"Impossible d'écrire le fichier : {exc}")
-            return None
+        queries, letterhead = self.queries, self.letterhead
+        made_on = paris_today(self.clock())
+        version_id = row.version_id
+
+        def content() -> bytes:
+            document = queries.document(version_id, made_on)
+            return pdf_bytes(lambda target: write_contract_pdf(document, letterhead, target))
+
+        self._default_pdf_folder()
+        return save_in_background(
+            self.context,
+            self,
+            "Enregistrer le contrat",
+            name,
+            "PDF (*.pdf)",
+            content,
+            folder_key=PDF_FOLDER_KEY,
+            path=path,
+            on_saved=self._pdf_saved,
+        )
+
+    def _default_pdf_folder(self) -> None:
+        """Before any PDF was saved, offer the workspace's folder (as before issue 15)."""
+        remembered = self.context.remembered
+        if remembered.settings.value(f"folders/{PDF_FOLDER_KEY}") is None:
+            remembered.remember_folder(PDF_FOLDER_KEY, self.context.workspace.path)
+
+    def _pdf_saved(self, path: Path) -> None:
         self.error.hide()
         self.request_state.setText(f"PDF enregistré : {path}")
-        return path
 
     def _update_buttons(self) -> None:
         status = self.detail.row.status if self.detail else None
@@ -658,23 +793,9 @@ class ContractEditor(QDialog):
             and self.detail.row.last_request
             and self.detail.row.last_request.state == RequestState.PENDING
         )
-        enabled = {
-            "save": writing or status == ContractStatus.DRAFT,
-            "sent": not writing and status == ContractStatus.DRAFT,
-            "signed": not writing and status == ContractStatus.SENT,
-            "draft": not writing and status == ContractStatus.SENT,
-            "activate": not writing and status == ContractStatus.SIGNED and not pending,
-            "suspend": not writing and status == ContractStatus.ACTIVE and not pending,
-            "resume": not writing and status == ContractStatus.SUSPENDED and not pending,
-            "terminate": not writing
-            and status in (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
-            and not pending,
-            "amend": not writing
-            and status in (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED),
-            "pdf": not writing,
-        }
+        enabled = available_actions(status, writing=writing, request_pending=pending)
         for key, button in self.buttons.items():
-            button.setEnabled(enabled[key])
+            button.setEnabled(not self._busy and ContractAction(key) in enabled)
         self.buttons["save"].setText(
             "Enregistrer l'avenant" if self.writing_amendment_of else "Enregistrer le brouillon"
         )

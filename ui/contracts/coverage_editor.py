@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -39,31 +40,62 @@ from app.domain.geography import departement_centroids
 from app.domain.zones import ZoneInput
 from app.reference import departements
 from app.services.leads.queue import search_name_key
-from app.services.providers.provider_queries import CategoryChoice
+from app.services.providers.provider_queries import CategoryChoice, category_catalogue
+
+if TYPE_CHECKING:
+    from ui.core.context import AppContext
+    from ui.core.operations import Operations
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 CHECKED, UNCHECKED = Qt.CheckState.Checked, Qt.CheckState.Unchecked
+CATALOGUE_TABLES = frozenset({"categories", "sectors"})
 
 
 class Catalogue(QObject):
     """The categories every picker of a window shows, read again on each refresh.
 
     A synced workstation starts empty: its first download brings the sectors and categories
-    after the window (and maybe a dialog) was built. The window's refresh, which runs when sync
-    rows arrive, calls `reload`; every CategoryTree listens to `changed` and fills itself.
+    after the window (and maybe a dialog) was built. `reload` reads them again (on a change
+    of "categories" or "sectors" when built with `for_context`); every CategoryTree listens
+    to `changed` and fills itself.
+
+    With `operations`, the catalogue is read on a worker thread: it starts empty and emits
+    `changed` once the categories arrive. Without, `read` runs at once (a list in memory).
     """
 
     changed = Signal()
 
     def __init__(
-        self, read: Callable[[], list[CategoryChoice]], parent: QObject | None = None
+        self,
+        read: Callable[[], list[CategoryChoice]],
+        parent: QObject | None = None,
+        *,
+        operations: Operations | None = None,
     ) -> None:
         super().__init__(parent)
         self._read = read
-        self.choices = read()
+        self._operations = operations
+        self.choices: list[CategoryChoice] = []
+        if operations is None:
+            self.choices = read()
+        else:
+            self.reload()
+
+    @classmethod
+    def for_context(cls, context: AppContext, parent: QObject | None = None) -> Catalogue:
+        """The workspace's categories, read in the background and again when they change."""
+        sessions = context.workspace.sessions
+        catalogue = cls(lambda: category_catalogue(sessions), parent, operations=context.operations)
+        context.changes.watch(catalogue, CATALOGUE_TABLES, lambda _changes: catalogue.reload())
+        return catalogue
 
     def reload(self) -> None:
-        fresh = self._read()
+        if self._operations is None:
+            self._arrived(self._read())
+        else:
+            self._operations.run(self._read, self._arrived, owner=self, label="catégories")
+
+    def _arrived(self, fresh: list[CategoryChoice]) -> None:
         if fresh != self.choices:
             self.choices = fresh
             self.changed.emit()

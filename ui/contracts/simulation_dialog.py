@@ -1,4 +1,10 @@
-"""The demand simulation screen: categories and zones in, chart, figures and PDF out."""
+"""The demand simulation screen: categories and zones in, chart, figures and PDF out.
+
+The history is read and the forecast computed on a worker thread; a server source (a
+coroutine function, on a synced workstation) is awaited on the UI thread's event loop, then
+the forecast is computed on a worker thread too. The PDF is built and written in the
+background, in the folder last used.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal, format_percent
 from PySide6.QtCharts import QAreaSeries, QChart, QChartView, QDateTimeAxis, QLineSeries, QValueAxis
@@ -16,7 +23,6 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -35,19 +41,26 @@ from app.demand.simulation import Simulation, SimulationRequest, simulate
 from app.domain.errors import FieldErrors
 from app.domain.money import InvalidAmount, format_euros, parse_euros
 from app.domain.postcodes import InvalidPostcode, normalize_postcode
-from app.reference import departements
+from app.domain.zones import ZoneInput, parse_departement_codes
 from app.reports.simulation_pdf import write_simulation_pdf
 from app.services.demand_history import DemandSelection, RadiusZone, local_history_reader
-from app.services.providers.providers import ZoneInput
 from app.settings import Settings
 from app.workspace import Workspace
+from ui.contracts.contract_editor import pdf_bytes
 from ui.contracts.coverage_editor import Catalogue, CategoryTree
-from ui.core.dialog_parts import error_line
+from ui.core.dialog_parts import error_line, save_in_background
+from ui.core.remembered import keep_window
 from ui.core.validated_form import ValidatedForm
+
+if TYPE_CHECKING:
+    from ui.core.context import AppContext
+    from ui.core.operations import Operation
 
 log = logging.getLogger(__name__)
 
 DemandSource = Callable[[DemandSelection], DemandHistory | Awaitable[DemandHistory]]
+PDF_FOLDER_KEY = "simulation/pdf"
+Outcome = Simulation | FieldErrors | NoDemandHistory
 
 
 def local_demand_source(workspace: Workspace, clock: Clock, settings: Settings) -> DemandSource:
@@ -57,10 +70,8 @@ def local_demand_source(workspace: Workspace, clock: Clock, settings: Settings) 
 class SimulationDialog(QDialog):
     def __init__(
         self,
+        context: AppContext,
         catalogue: Catalogue,
-        source: DemandSource,
-        clock: Clock,
-        settings: Settings,
         prospect_name: str = "",
         provider_id: uuid.UUID | None = None,
         preset_categories: list[uuid.UUID] | None = None,
@@ -68,13 +79,22 @@ class SimulationDialog(QDialog):
         closing_rate_percent: int | None = None,
         on_shown: Callable[[uuid.UUID], None] | None = None,
         parent: QWidget | None = None,
+        *,
+        source: DemandSource | None = None,
     ) -> None:
+        """`source` defaults to the server's demand history when there is a server, to the
+        workspace's own leads otherwise."""
         super().__init__(parent)
         self.setWindowTitle(f"Simulation de demande – {prospect_name or 'prospect'}")
         self.resize(1250, 760)
-        self.source = source
-        self.clock = clock
-        self.settings = settings
+        self.context = context
+        self.clock = context.clock
+        self.settings = context.settings
+        self.source: DemandSource = (
+            source
+            or context.server.demand_history
+            or local_demand_source(context.workspace, context.clock, context.settings)
+        )
         self.prospect_name = prospect_name or "Prospect"
         self.provider_id = provider_id
         self._on_shown = on_shown
@@ -172,6 +192,9 @@ class SimulationDialog(QDialog):
         splitter.setSizes([330, 920])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
+        keep_window(context.remembered, self, "simulation/window")
+        context.remembered.keep_splitter(splitter, "simulation/window")
+        context.remembered.keep_header(self.table.horizontalHeader(), "simulation/months")
 
     # -- inputs --------------------------------------------------------------------------
 
@@ -183,11 +206,11 @@ class SimulationDialog(QDialog):
         categories = self.checked_categories()
         if not categories:
             errors["categories"] = "Cochez au moins une catégorie."
-        codes = [c.strip().upper() for c in self.departements.text().replace(";", ",").split(",")]
-        codes = [c.zfill(2) if c.isdigit() and len(c) == 1 else c for c in codes if c]
-        unknown = [c for c in codes if c not in departements()]
-        if unknown:
-            errors["departements"] = f"Département(s) inconnu(s) : {', '.join(unknown)}."
+        codes: list[str] = []
+        try:
+            codes = parse_departement_codes(self.departements.text())
+        except FieldErrors as unknown:
+            errors.update(unknown.errors)
         radius: list[RadiusZone] = []
         if self.radius_postcode.text().strip():
             try:
@@ -206,7 +229,7 @@ class SimulationDialog(QDialog):
             price = None
         if errors:
             raise FieldErrors(errors)
-        labels = [f"{c} – {departements()[c].name}" for c in codes]
+        labels = [ZoneInput(departement_code=c).label for c in codes]
         labels += [f"{z.postcode} + {z.radius_km} km" for z in radius]
         selection = DemandSelection(
             tuple(c for c, _ in categories), tuple(codes), tuple(radius), self.provider_id
@@ -226,13 +249,40 @@ class SimulationDialog(QDialog):
         except FieldErrors as error:
             self._show_field_errors(error)
             return
-        history = self.source(selection)
-        if inspect.isawaitable(history):
-            self.summary.setText("Calcul en cours (serveur)…")
-            self.compute_button.setEnabled(False)
-            self._task = asyncio.ensure_future(self._finish_later(history, request))
+        source = self.source
+        if inspect.iscoroutinefunction(source):
+            self._await_server(source(selection), request)
             return
-        self._finish(history, request)
+
+        def read() -> Outcome | Awaitable[DemandHistory]:
+            history = source(selection)
+            if inspect.isawaitable(history):
+                return history  # awaited on the UI thread's loop
+            return self._simulate(history, request)
+
+        def arrived(result: Outcome | Awaitable[DemandHistory]) -> None:
+            if inspect.isawaitable(result):
+                self._await_server(result, request)
+            else:
+                self._computed(result)
+
+        self._waiting("Calcul en cours…")
+        self.context.operations.run(
+            read, arrived, self._failed, owner=self, label="simulation de demande"
+        )
+
+    def _waiting(self, text: str) -> None:
+        self.summary.setText(text)
+        self.compute_button.setEnabled(False)
+
+    def _failed(self, message: str) -> None:
+        self.compute_button.setEnabled(True)
+        self.summary.clear()
+        self._show_error(message)
+
+    def _await_server(self, pending: Awaitable[DemandHistory], request: SimulationRequest) -> None:
+        self._waiting("Calcul en cours (serveur)…")
+        self._task = asyncio.ensure_future(self._finish_later(pending, request))
 
     async def _finish_later(
         self, pending: Awaitable[DemandHistory], request: SimulationRequest
@@ -242,38 +292,50 @@ class SimulationDialog(QDialog):
         except Exception as exc:  # network or server refusal: said, never lost
             log.warning("demand history request failed: %s", exc)
             self.summary.clear()
+            self.compute_button.setEnabled(True)
             self._show_error(
                 "Le serveur n'a pas pu fournir l'historique (hors ligne ?). Réessayez une fois "
                 "la connexion revenue."
             )
             return
-        finally:
-            self.compute_button.setEnabled(True)
-        self._finish(history, request)
+        self.context.operations.run(
+            lambda: self._simulate(history, request),
+            self._computed,
+            self._failed,
+            owner=self,
+            label="simulation de demande",
+        )
 
-    def _finish(self, history: DemandHistory, request: SimulationRequest) -> None:
+    def _simulate(self, history: DemandHistory, request: SimulationRequest) -> Outcome:
+        """On a worker thread: the forecast, or why there is none (a result, not a fault)."""
         try:
-            result = simulate(
+            return simulate(
                 request,
                 history,
                 self.settings.demand,
                 self.clock(),
                 self.settings.dispatch.max_providers_per_lead,
             )
-        except FieldErrors as error:
-            self._show_field_errors(error)
+        except (FieldErrors, NoDemandHistory) as refused:
+            return refused
+
+    def _computed(self, outcome: Outcome) -> None:
+        self.compute_button.setEnabled(True)
+        if isinstance(outcome, FieldErrors):
+            self.summary.clear()
+            self._show_field_errors(outcome)
             return
-        except NoDemandHistory as exc:
+        if isinstance(outcome, NoDemandHistory):
             self.result = None
             self.pdf_button.setEnabled(False)
             self.shown_button.setEnabled(False)
             self.chart.removeAllSeries()
             self.table.setRowCount(0)
-            self._show_error(str(exc))
-            self.summary.setText(str(exc))
+            self._show_error(str(outcome))
+            self.summary.setText(str(outcome))
             return
-        self.result = result
-        self._show(result)
+        self.result = outcome
+        self._show(outcome)
         self.pdf_button.setEnabled(True)
         self.shown_button.setEnabled(True)
 
@@ -377,25 +439,28 @@ class SimulationDialog(QDialog):
 
     # -- outputs ---------------------------------------------------------------------------
 
-    def export_pdf(self, path: Path | None = None) -> Path | None:
-        if self.result is None:
+    def export_pdf(self, path: Path | None = None) -> Operation[Path] | None:
+        """Build and write the PDF on a worker thread (asking where, unless `path` is given)."""
+        result = self.result
+        if result is None:
             return None
-        if path is None:
-            default = f"Simulation {self.prospect_name} {self.clock():%Y-%m-%d}.pdf"
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, "Exporter la simulation", str(Path.home() / default), "PDF (*.pdf)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
-        try:
-            write_simulation_pdf(self.result, self.prospect_name, self.settings.letterhead, path)
-        except OSError as exc:
-            log.warning("cannot write %s: %s", path, exc)
-            self._show_error(f"Impossible d'écrire le fichier : {exc.strerror}.")
-            return None
+        name, letterhead = self.prospect_name, self.settings.letterhead
+        return save_in_background(
+            self.context,
+            self,
+            "Exporter la simulation",
+            f"Simulation {name} {self.clock():%Y-%m-%d}.pdf",
+            "PDF (*.pdf)",
+            lambda: pdf_bytes(
+                lambda target: write_simulation_pdf(result, name, letterhead, target)
+            ),
+            folder_key=PDF_FOLDER_KEY,
+            path=path,
+            on_saved=self._pdf_saved,
+        )
+
+    def _pdf_saved(self, path: Path) -> None:
         self.summary.setText(self.summary.text() + f"<br>PDF enregistré : {path}")
-        return path
 
     def _mark_shown(self) -> None:
         if self.provider_id is not None and self._on_shown is not None:

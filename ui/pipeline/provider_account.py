@@ -34,10 +34,9 @@ from app.domain.disputes import (
     NOT_DISPUTE_REASONS,
     DisputeReason,
 )
-from app.domain.errors import ActionRefused, FieldErrors
+from app.domain.errors import ActionRefused
 from app.domain.money import format_euros
 from app.reports.pdf_parts import Letterhead
-from app.services.billing.disputes import DisputeService
 from app.services.billing.invoice_queries import facturx_invoice
 from app.services.contracts.contract_queries import ProviderMonth
 from ui.core.changes import Changes
@@ -304,30 +303,6 @@ def ask_decision(
         if not ok:
             return None
     return dispute_id, note
-
-
-def decide_selected(
-    parent: QWidget,
-    dispute_list: QTreeWidget,
-    disputes: DisputeService,
-    accept: bool,
-    note: str | None = None,
-) -> bool:
-    """Accept or refuse the selected dispute, on the calling thread.
-
-    Kept for ui/contracts/contracts_overview.py until it runs the decision in the background
-    (`ask_decision`, then `context.operations.run(disputes.decide...)`, as
-    `ProviderAccount.decide` does).
-    """
-    asked = ask_decision(parent, dispute_list, accept, note)
-    if asked is None:
-        return False
-    try:
-        disputes.decide(asked[0], accept, asked[1])
-    except (ActionRefused, FieldErrors) as error:
-        _warn(parent, error)
-        return False
-    return True
 
 
 class DisputeDialog(QDialog):

@@ -134,9 +134,7 @@ class SalesWindow(QMainWindow):
         self.tabs.addTab(self.list, "Liste")
         self.tabs.addTab(self.day, "Ma journée")
         # The contracts screen as it is; it refreshes itself from the change bus.
-        self.contracts_tab = ContractsOverview(
-            self.contract_queries, self.disputes, clock, self.open_contract
-        )
+        self.contracts_tab = ContractsOverview(context, self.open_contract)
         self.tabs.addTab(self.contracts_tab, "Contrats")
         central = QWidget()
         column = QVBoxLayout(central)
@@ -367,17 +365,7 @@ class SalesWindow(QMainWindow):
         self._with_file(provider_id, lambda file: self.provider_dialog(provider_id, file).exec())
 
     def contract_editor(self, provider_id: uuid.UUID, company_name: str) -> ContractEditor:
-        return ContractEditor(
-            self.contracts,
-            self.contract_queries,
-            self.catalogue,
-            provider_id,
-            company_name,
-            self.clock,
-            self.settings.letterhead,
-            pdf_folder=self.workspace.path.parent,
-            parent=self,
-        )
+        return ContractEditor(self.context, self.catalogue, provider_id, company_name, parent=self)
 
     def open_contract(self, provider_id: uuid.UUID | None = None) -> None:
         provider_id = provider_id or self._need_provider()
@@ -503,10 +491,9 @@ class SalesWindow(QMainWindow):
     ) -> SimulationDialog:
         """The simulation, preset from the provider's file already read (if any)."""
         return SimulationDialog(
+            self.context,
             self.catalogue,
-            self.demand_source,
-            self.clock,
-            self.settings,
+            source=self.demand_source,
             prospect_name=file.provider.company_name if file else "",
             provider_id=provider_id,
             preset_categories=file.category_ids if file else None,

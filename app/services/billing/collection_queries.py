@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -21,6 +21,7 @@ from app.billing.journal import (
 )
 from app.billing.ledger import PAYMENT_KIND_LABELS, PaymentKind, aged_balance
 from app.billing.sepa import DebitLine, MandateKind, lapses_on, mandate_usable
+from app.clock import first_of_next_month
 from app.persistence.models import (
     DebitBatch,
     Invoice,
@@ -444,7 +445,7 @@ class CollectionQueries:
     def journal(self, month: date) -> list[EntryLine]:
         """The month's entries: invoices and credit notes issued, payments and rejects."""
         first = month.replace(day=1)
-        following = (first + timedelta(days=32)).replace(day=1)
+        following = first_of_next_month(first)
         lines: list[EntryLine] = []
         with self.sessions() as session:
             providers = {

@@ -16,6 +16,7 @@ from app.billing.invoice_maths import vat_amount
 from app.billing.invoices import InvoiceKind
 from app.billing.sepa import MandateKind, earliest_collection, mandate_usable
 from app.billing.vat import vat_mention
+from app.clock import first_of_next_month
 from app.persistence.models import Invoice, InvoiceLine, SepaMandate
 from app.reports.invoice_pdf import (
     DirectDebit,
@@ -57,7 +58,7 @@ def invoice_document(
             if invoice.corrects_invoice_id
             else None
         )
-        following = (invoice.period_start + timedelta(days=32)).replace(day=1)
+        following = first_of_next_month(invoice.period_start)
         debit = None
         if invoice.kind == InvoiceKind.INVOICE and invoice.gross_cents > 0:
             debit = _direct_debit(session, invoice, prenotice_days)

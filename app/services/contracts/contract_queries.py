@@ -148,6 +148,17 @@ class ProviderMonth:
         return self.package_fee_cents + self.per_lead_cents - self.credits_cents
 
 
+@dataclass(frozen=True)
+class VersionScreen:
+    """What the contract editor shows for one version: the version, every version of the
+    provider, and the diff with the previous version of the same contract (None: none)."""
+
+    detail: VersionDetail
+    versions: list[VersionRow]
+    previous_number: int | None
+    changes: list[TermChange]
+
+
 class ContractQueries:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -253,6 +264,21 @@ class ContractQueries:
                 made_on=made_on,
                 changes=diff_terms(terms_of(session, previous), terms, names) if previous else [],
             )
+
+    def version_screen(self, provider_id: uuid.UUID, version_id: uuid.UUID) -> VersionScreen:
+        detail = self.detail(version_id)
+        versions = self.versions_of_provider(provider_id)
+        previous = [
+            r
+            for r in versions
+            if r.contract_id == detail.row.contract_id and r.number < detail.row.number
+        ]
+        if not previous:
+            return VersionScreen(detail, versions, None, [])
+        before = max(previous, key=lambda r: r.number)
+        return VersionScreen(
+            detail, versions, before.number, self.diff(before.version_id, version_id)
+        )
 
     def diff(self, before_id: uuid.UUID, after_id: uuid.UUID) -> list[TermChange]:
         with self.sessions() as session:

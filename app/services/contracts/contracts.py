@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock, paris_today
 from app.domain.contracts import (
+    AMENDABLE,
     CLIENT_STEPS,
-    FROZEN,
     REQUEST_LABELS,
     REQUEST_STEPS,
     STATUS_LABELS,
@@ -87,7 +87,9 @@ class ContractService:
             ).first()
             if latest is None:
                 raise ActionRefused("Contrat inconnu.")
-            if latest.status not in FROZEN - {ContractStatus.SENT}:
+            if latest.status == ContractStatus.TERMINATED:
+                raise ActionRefused("Contrat résilié : il ne se modifie plus par avenant.")
+            if latest.status not in AMENDABLE:
                 label = STATUS_LABELS[ContractStatus(latest.status)]
                 raise ActionRefused(
                     f"La version {latest.number} est « {label} » : modifiez-la directement,"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog
@@ -17,32 +19,37 @@ from app.persistence.models import (
     ContractRequest,
     ContractVersion,
     Lead,
+    LeadDispute,
     LeadSale,
 )
 from app.services.billing.disputes import DisputeService
-from app.services.contracts.contract_queries import ContractQueries
 from app.services.contracts.contracts import ContractService
-from app.services.providers.provider_queries import category_catalogue
-from app.settings import Settings
 from tests.conftest import submit_lead
 from tests.contract_fixtures import category_id
 from tests.pdf_checks import fonts_not_embedded
+from tests.ui.conftest import settle
 from ui.contracts.contract_editor import ContractEditor
 from ui.contracts.coverage_editor import Catalogue
+from ui.core.context import AppContext
 
 
-def _editor(qtbot, workspace, clock, rep, provider) -> ContractEditor:  # type: ignore[no-untyped-def]
-    editor = ContractEditor(
-        ContractService(workspace.sessions, clock, rep),
-        ContractQueries(workspace.sessions),
-        Catalogue(lambda: category_catalogue(workspace.sessions)),
-        provider,
-        "Plomberie Martin",
-        clock,
-        Settings().letterhead,
-    )
+@pytest.fixture
+def context(workspace, rep, clock) -> Iterator[AppContext]:  # type: ignore[no-untyped-def]
+    context = AppContext(workspace, rep, clock, lambda _url: False)
+    yield context
+    context.close()
+
+
+def _editor(qtbot, context, provider) -> ContractEditor:  # type: ignore[no-untyped-def]
+    editor = ContractEditor(context, Catalogue.for_context(context), provider, "Plomberie Martin")
     qtbot.addWidget(editor)
+    settle(qtbot, editor)
     return editor
+
+
+def _click(qtbot, editor: ContractEditor, key: str) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(editor.buttons[key], Qt.MouseButton.LeftButton)
+    settle(qtbot, editor)
 
 
 def _check_category(editor: ContractEditor, name: str) -> None:
@@ -57,9 +64,9 @@ def _check_category(editor: ContractEditor, name: str) -> None:
 
 
 def test_a_rep_writes_a_contract_signs_it_and_asks_for_activation(
-    qtbot, workspace, clock, rep, provider, tmp_path: Path
+    qtbot, workspace, context, provider, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    editor = _editor(qtbot, workspace, clock, rep, provider)
+    editor = _editor(qtbot, context, provider)
     assert "Nouveau contrat" in editor.header.text()
     editor.categories.search.setText("bains")
     _check_category(editor, "Salle de bains")
@@ -69,7 +76,7 @@ def test_a_rep_writes_a_contract_signs_it_and_asks_for_activation(
     editor.zones.map.toggled.emit("75", True)
     editor.cap_leads.setValue(30)
     assert "30 leads/mois" in editor.totals.text()
-    qtbot.mouseClick(editor.buttons["save"], Qt.MouseButton.LeftButton)
+    _click(qtbot, editor, "save")
     assert "plancher" in editor.error.text()
     assert editor.price_grid.item(0, 2).text() == "9,50"  # what was typed stays
     with workspace.sessions() as session:
@@ -77,25 +84,27 @@ def test_a_rep_writes_a_contract_signs_it_and_asks_for_activation(
 
     editor.set_price(editor.price_grid.item(0, 0).data(Qt.ItemDataRole.UserRole), "28")
     editor.cap_euros.setText("mille")
-    qtbot.mouseClick(editor.buttons["save"], Qt.MouseButton.LeftButton)
+    _click(qtbot, editor, "save")
     assert "illisible" in editor.conditions.error_text("cap_cents")
     editor.cap_euros.setText("1 000")
-    qtbot.mouseClick(editor.buttons["save"], Qt.MouseButton.LeftButton)
+    _click(qtbot, editor, "save")
     assert editor.error.isHidden(), editor.error.text()
     assert "version 1" in editor.header.text() and "Brouillon" in editor.header.text()
     assert "montant mensuel maximal 840" in editor.totals.text()  # 30 leads × 28 €, under 1,000 €
 
-    qtbot.mouseClick(editor.buttons["sent"], Qt.MouseButton.LeftButton)
+    _click(qtbot, editor, "sent")
     assert not editor.buttons["save"].isEnabled()
-    qtbot.mouseClick(editor.buttons["signed"], Qt.MouseButton.LeftButton)
+    _click(qtbot, editor, "signed")
     assert "Signé" in editor.header.text()
     assert not editor.categories.isEnabled()  # frozen: only an amendment changes it
-    qtbot.mouseClick(editor.buttons["activate"], Qt.MouseButton.LeftButton)
+    _click(qtbot, editor, "activate")
     assert "En attente du serveur" in editor.request_state.text()
     assert not editor.buttons["activate"].isEnabled()
 
-    pdf = editor.generate_pdf(tmp_path / "contrat.pdf")
-    assert pdf is not None
+    assert editor.generate_pdf(tmp_path / "contrat.pdf") is not None
+    settle(qtbot, editor)
+    pdf = tmp_path / "contrat.pdf"
+    assert f"PDF enregistré : {pdf}" in editor.request_state.text()
     assert fonts_not_embedded(pdf) == set()
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     for expected in (
@@ -127,10 +136,10 @@ def test_a_rep_writes_a_contract_signs_it_and_asks_for_activation(
     assert "Demande : Activation – Acceptée" in steps
     assert editor.buttons["suspend"].isEnabled() and editor.buttons["amend"].isEnabled()
 
-    qtbot.mouseClick(editor.buttons["amend"], Qt.MouseButton.LeftButton)
+    _click(qtbot, editor, "amend")
     assert "Avenant" in editor.header.text()
     editor.set_price(editor.price_grid.item(0, 0).data(Qt.ItemDataRole.UserRole), "31")
-    qtbot.mouseClick(editor.buttons["save"], Qt.MouseButton.LeftButton)
+    _click(qtbot, editor, "save")
     assert "version 2" in editor.header.text(), editor.error.text()
     assert editor.version_list.topLevelItemCount() == 2
     changes = {
@@ -139,15 +148,16 @@ def test_a_rep_writes_a_contract_signs_it_and_asks_for_activation(
     }
     assert changes["Prix « Salle de bains »"].startswith("31,00")
     assert "Début" in changes
-    amendment = editor.generate_pdf(tmp_path / "avenant.pdf")
-    assert amendment is not None
+    assert editor.generate_pdf(tmp_path / "avenant.pdf") is not None
+    settle(qtbot, editor)
+    amendment = tmp_path / "avenant.pdf"
     text = "".join(page.extract_text() for page in PdfReader(amendment).pages)
     assert "Objet de l'avenant n° 1" in text and "version 2 (avenant)" in text
     assert "28,00" in text and "31,00" in text  # before and after, in the changes table
 
 
 def test_the_contracts_tab_lists_contracts_and_the_disputes_to_decide(
-    qtbot, workspace, clock, rep, provider, monkeypatch
+    qtbot, workspace, context, clock, rep, provider, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     from tests.contract_fixtures import terms
     from ui.contracts.contracts_overview import ContractsOverview
@@ -182,29 +192,30 @@ def test_the_contracts_tab_lists_contracts_and_the_disputes_to_decide(
         sale_id = sale.id
     DisputeService(workspace.sessions, clock, rep).file(sale_id, DisputeReason.DUPLICATE, "")
     opened: list = []
-    tab = ContractsOverview(
-        ContractQueries(workspace.sessions),
-        DisputeService(workspace.sessions, clock, rep),
-        clock,
-        opened.append,
-    )
+    tab = ContractsOverview(context, opened.append)
     qtbot.addWidget(tab)
-    tab.refresh()
-    row = tab.contracts.topLevelItem(0)
-    assert row.text(0) == "Plomberie Martin" and row.text(2) == "Signé"
-    assert row.text(5) == "1 / 25" and "Activation : En attente du serveur" in row.text(6)
-    tab.contracts.setCurrentItem(row)
+    settle(qtbot, tab)  # it reads its lists itself, no refresh() from its window
+    model = tab.contracts_model
+    cells = [model.index(0, column).data() for column in range(model.columnCount())]
+    assert cells[0] == "Plomberie Martin" and cells[2] == "Signé"
+    assert cells[5] == "1 / 25" and "Activation : En attente du serveur" in cells[6]
+    tab.contracts.setCurrentIndex(model.index(0, 0))
     assert tab.selected_provider() == provider
     tab.contracts.setFocus()
     qtbot.keyClick(tab.contracts, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: opened == [provider])
     assert tab.disputes_title.text() == "Contestations à examiner (1)"
-    tab.open_disputes.setCurrentItem(tab.open_disputes.topLevelItem(0))
+    tab.open_disputes.setCurrentIndex(tab.disputes_model.index(0, 0))
 
     def reason_asked_while_a_sync_refreshes(*_args, **_kwargs):  # type: ignore[no-untyped-def]
-        tab.refresh()  # the sales window refreshes its tabs when sync rows arrive
+        tab.refresh()  # a sync brings rows while the reason is asked
+        settle(qtbot, tab)
         return "Le consommateur a répondu au second appel", True
 
     monkeypatch.setattr(QInputDialog, "getText", reason_asked_while_a_sync_refreshes)
-    assert tab.decide(False)
+    assert tab.decide(False) is not None
+    settle(qtbot, tab)  # the decision announces "lead_disputes": the tab reads them again
     assert tab.disputes_title.text() == "Contestations à examiner (0)"
+    assert tab.disputes_model.rowCount() == 0
+    with workspace.sessions() as session:
+        assert session.scalar(select(LeadDispute.status)) == "refused"

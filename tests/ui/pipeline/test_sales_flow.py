@@ -177,6 +177,7 @@ def test_simulation_for_a_provider_then_pdf_and_stage(window, demo, tmp_path, qt
     assert dialog.departements.text()
     dialog.departements.setText("75, 92, 93, 94")
     dialog.compute()
+    settle(qtbot, window)
     assert dialog.result is not None, dialog.error.text()
     assert dialog.table.rowCount() == 12
     assert "demandes par mois" in dialog.summary.text()
@@ -186,8 +187,9 @@ def test_simulation_for_a_provider_then_pdf_and_stage(window, demo, tmp_path, qt
         leads = int(dialog.table.item(row, 2).text())
         assert dialog.table.item(row, 4).text() == format_euros(leads * 2500)
     assert "nombre entier" in dialog.method.text()
-    path = dialog.export_pdf(tmp_path / "simulation.pdf")
-    assert path is not None
+    path = tmp_path / "simulation.pdf"
+    assert dialog.export_pdf(path) is not None
+    settle(qtbot, window)
     text = " ".join(page.extract_text() for page in PdfReader(path).pages)
     assert dialog.prospect_name in text
     assert "Méthode" in text
@@ -197,11 +199,13 @@ def test_simulation_for_a_provider_then_pdf_and_stage(window, demo, tmp_path, qt
     assert _stage(demo, provider_id) == ProviderStage.SIMULATION_SHOWN
 
 
-def test_simulation_without_history_says_so(window) -> None:  # type: ignore[no-untyped-def]
+def test_simulation_without_history_says_so(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    settle(qtbot, window)
     dialog = window.simulation_dialog(None)
     dialog.category_tree.set_checked([window.catalogue.choices[0].id])
     dialog.departements.setText("976")  # the demo has no leads in Mayotte
     dialog.compute()
+    settle(qtbot, window)
     assert dialog.result is None
     assert "Aucune demande" in dialog.error.text()
     assert not dialog.pdf_button.isEnabled()
