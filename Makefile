@@ -31,7 +31,7 @@ server: $(STAMP)
 
 # The desktop client alone on a local demo workspace, without a server.
 run-offline: demo
-	$(PY) -m ui --workspace $(DEMO_WORKSPACE) --demo-user expert1 --demo-clock
+	$(PY) -m demo_client --workspace $(DEMO_WORKSPACE) --demo-user expert1 --demo-clock
 
 # Two pytest-xdist workers, each on databases of its own (tests/databases.py); TEST_WORKERS=0
 # runs in one process. Targeted runs (pytest tests/x.py) stay in one process.

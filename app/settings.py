@@ -64,10 +64,10 @@ from app.billing.dunning import DunningPolicy
 from app.billing.sepa import check_creditor_id, check_sepa_iban
 from app.demand.forecast import DemandPolicy
 from app.dispatch.matching import DispatchPolicy
+from app.domain.letterhead import Letterhead
 from app.policy.calling_rules import CallingRules
 from app.policy.office_hours import DEFAULT_OFFICE_HOURS
 from app.policy.queue_rules import QueuePolicy
-from app.reports.pdf_parts import Letterhead
 
 log = logging.getLogger(__name__)
 

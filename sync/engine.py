@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -231,6 +231,10 @@ class ServerApi:
         return await self._check(response)
 
 
+# What a pulled page changed on this workstation: table name -> ids of the rows.
+RowsReceived = Callable[[Mapping[str, frozenset[uuid.UUID]]], None]
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -239,12 +243,16 @@ class SyncEngine:
         clock: Clock = utc_now,
         on_status: Callable[[SyncStatus], None] | None = None,
         pull_page: int = PULL_PAGE,
+        on_rows: RowsReceived | None = None,
     ) -> None:
+        """`on_rows`: called on the loop after each pulled page with what it changed here
+        (table name -> row ids), so that the screens showing those rows refresh."""
         self.store = store
         self.pull_page = pull_page
         self.api = api
         self._clock = clock
         self._on_status = on_status or (lambda _s: None)
+        self.on_rows: RowsReceived = on_rows or (lambda _rows: None)
         self.status = SyncStatus()
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -322,7 +330,9 @@ class SyncEngine:
                 return
             if cursor == 0:
                 first = page["head"]
-            await asyncio.to_thread(self.store.apply_page, page, first)
+            applied = await asyncio.to_thread(self.store.apply_page, page, first)
+            if applied.rows:
+                self.on_rows(applied.rows)
             cursor = page["cursor"]
             total = max(page["head"] - start, 1)
             self._set(progress=(cursor - start, total))

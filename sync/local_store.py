@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,15 @@ CURSOR_KEY = "cursor"
 # While a first download runs (over several syncs if cut off): the head its first page saw.
 FIRST_DOWNLOAD_KEY = "first_download"
 _LEAD_CHILDREN = (JourneyEvent, Callback, LeadStatusChange)
+
+
+@dataclass(frozen=True)
+class AppliedPage:
+    """What one pulled page changed here: its rows written, and, by table name, the ids of
+    the rows written, removed or recomputed (leads whose counts a pulled call changed)."""
+
+    written: int
+    rows: Mapping[str, frozenset[uuid.UUID]]
 
 
 @dataclass(frozen=True)
@@ -219,13 +229,14 @@ class LocalStore:
         with self.engine.begin() as connection:
             connection.execute(delete(SyncState).where(SyncState.key == FIRST_DOWNLOAD_KEY))
 
-    def apply_page(self, page: dict[str, Any], first_head: int | None = None) -> int:
-        """Write one pulled page and its cursor in one transaction; returns rows written.
+    def apply_page(self, page: dict[str, Any], first_head: int | None = None) -> AppliedPage:
+        """Write one pulled page and its cursor in one transaction; returns what it changed.
 
         `first_head`: a page of the first download (the head its first page saw), remembered
         until a page catches up."""
         written = 0
         leads_to_recompute: set[uuid.UUID] = set()
+        changed: dict[str, set[uuid.UUID]] = defaultdict(set)
         with self.engine.begin() as connection:
             page_ids = [
                 uuid.UUID(row[t["columns"].index("id")])
@@ -254,15 +265,18 @@ class LocalStore:
                     if keep:
                         _upsert_keeping(connection, spec, columns, row, keep)
                 written += len(rows)
+                changed[spec.table.name].update(r["id"] for r in rows)
                 if spec.model is Lead:
                     # The server's counts already include every attempt it has; only calls
                     # logged here and not yet pushed need adding back.
                     leads_to_recompute.update(_leads_with_local_calls(connection, rows))
                 elif spec.model is CallAttempt:
                     leads_to_recompute.update(r["lead_id"] for r in rows)
-            _remove(connection, page.get("removes", []))
+            for table, ids in _remove(connection, page.get("removes", [])).items():
+                changed[table].update(ids)
             if leads_to_recompute:
                 recompute_leads(connection, leads_to_recompute)
+                changed[Lead.__tablename__].update(leads_to_recompute)
             # Stamps beyond this clock's bound are not taken in (one bad row must not drag it).
             self.hlc.observe(*stamps)
             _save_state(connection, CURSOR_KEY, str(page["cursor"]))
@@ -271,7 +285,7 @@ class LocalStore:
                 _save_state(connection, FIRST_DOWNLOAD_KEY, str(first_head))
             elif not page["more"]:
                 connection.execute(delete(SyncState).where(SyncState.key == FIRST_DOWNLOAD_KEY))
-        return written
+        return AppliedPage(written, {t: frozenset(ids) for t, ids in changed.items() if ids})
 
 
 def _save_state(connection: Any, key: str, value: str) -> None:
@@ -348,8 +362,9 @@ def _upsert_keeping(
     connection.execute(update(spec.table).where(spec.table.c.id == row["id"]).values(values))
 
 
-def _remove(connection: Any, removes: list[list[str]]) -> None:
-    """Rows that left this user's scope: gone from this workstation, not deleted anywhere."""
+def _remove(connection: Any, removes: list[list[str]]) -> dict[str, list[uuid.UUID]]:
+    """Rows that left this user's scope: gone from this workstation, not deleted anywhere.
+    Returns the ids removed, by table."""
     by_table: dict[str, list[uuid.UUID]] = defaultdict(list)
     for table, row_id in removes:
         by_table[table].append(uuid.UUID(row_id))
@@ -363,3 +378,4 @@ def _remove(connection: Any, removes: list[list[str]]) -> None:
                 for child in _LEAD_CHILDREN:
                     connection.execute(delete(child).where(child.lead_id.in_(chunk)))
             connection.execute(delete(spec.table).where(spec.table.c.id.in_(chunk)))
+    return {BY_NAME[t].table.name: ids for t, ids in by_table.items() if t in BY_NAME}

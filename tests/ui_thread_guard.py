@@ -56,18 +56,11 @@ STILL_ON_THE_UI_THREAD: frozenset[str] = frozenset(
         "ui.queue.queue_model:fetchMore",
         "ui.queue.queue_model:reload",
         "ui.queue.unsold_dialog:refresh",
-        # ui/session/
-        "ui.session.sign_in_dialog:authenticate",
-        "ui.session.sign_in_dialog:local_accounts",
+        # ui/session/: kept on purpose. open_or_recover opens the local workspace at start-up,
+        # before any window (nothing to keep responsive), and with a server only after the
+        # worker thread failed to open the account's file, to ask the user what to do (its
+        # questions need the UI thread; the sign-in waits for the answer).
         "ui.session.workspace_dialog:open_or_recover",
-        # ui/sync/
-        "ui.sync.conflicts_dialog:_resolve",
-        "ui.sync.conflicts_dialog:reload",
-        "ui.sync.sync_session:__init__",
-        "ui.sync.sync_session:_offline",
-        "ui.sync.sync_session:_opened",
-        "ui.sync.sync_session:_status",
-        "ui.sync.sync_session:authenticate",
     }
 )
 

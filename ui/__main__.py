@@ -1,4 +1,8 @@
-"""python -m ui [--workspace PATH] [--server URL] [--demo-user NAME] [--demo-clock]"""
+"""python -m ui [--workspace PATH] [--server URL] [--demo-user NAME] [--demo-clock]
+
+The production client: it never imports the demo generator. The demo client
+(`python -m demo_client`, `make run-offline`) calls `main` with the builder of demo workspaces.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from app.workspace import (
 from ui.core.demo_clock import clock_in_calling_hours
 from ui.core.qt_runtime import keep_singletons_alive
 from ui.session.session import Session
-from ui.session.workspace_dialog import open_or_recover
+from ui.session.workspace_dialog import WorkspaceBuilder, open_or_recover, recovering_opener
 from ui.sync.sync_session import AccountSignIn
 
 log = logging.getLogger("crm")
@@ -102,7 +106,9 @@ def install_translations(app: QApplication) -> None:
         log.warning("no French Qt translations in %s: Qt's dialogs stay in English", path)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, build_new: WorkspaceBuilder | None = None) -> int:
+    """`build_new`: how a new local workspace is made when the file is missing or damaged
+    (without a server); None: an empty one with the reference data."""
     parser = argparse.ArgumentParser(description="CRM Leads – poste de qualification")
     parser.add_argument(
         "--workspace",
@@ -133,12 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     clock, note = clock_in_calling_hours() if args.demo_clock else (utc_now, "")
     if args.server:
         adopt_shared_workspace(folder, path, utc_now())
-        signer = AccountSignIn(
-            folder, args.server, lambda p: open_or_recover(p, from_server=True), utc_now
-        )
+        # The sign-in opens the account's workspace on a worker thread; it asks the user on
+        # the UI thread only when the file does not open.
+        signer = AccountSignIn(folder, args.server, recovering_opener(from_server=True), utc_now)
         session = Session(clock, note, args.demo_user, folder, signer=signer)
     else:
-        workspace = open_or_recover(path)
+        workspace = open_or_recover(path, build_new=build_new)
         if workspace is None:
             return 1
         session = Session(clock, note, args.demo_user, WorkstationFolder(workspace.path.parent),

@@ -24,9 +24,9 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from app.billing.invoice_document import InvoiceDocument
 from app.billing.vat import vat_category
-from app.reports.invoice_pdf import InvoiceDocument
-from app.reports.pdf_parts import Letterhead
+from app.domain.letterhead import Letterhead
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",

@@ -21,20 +21,12 @@ from stdnum.eu import at_02 as stdnum_at02
 from stdnum.exceptions import ValidationError as InvalidNumber
 
 from app.domain.errors import FieldErrors
+from app.domain.mandate_reference import RUM_FORMAT, valid_rum
 
 # pain.008.001.08: the version of the SEPA rulebook French banks take since November 2023.
 PAIN_008 = "pain.008.001.08"
 # A mandate unused for 36 months lapses (EPC rulebook); a new one must be signed.
 LAPSE_MONTHS = 36
-# A mandate reference (RUM, EPC SDD rulebook AT-01, and the EPC implementation guidelines
-# for identifiers): 1 to 35 characters of the SEPA Latin set without spaces, neither starting
-# nor ending with "/" and without "//".
-_RUM = re.compile(r"^(?!/)(?!.*//)[A-Za-z0-9+?/:().,'-]{1,35}(?<!/)$")
-RUM_FORMAT = (
-    "Référence unique de mandat (RUM) : 1 à 35 caractères sans espace, lettres sans accent, "
-    "chiffres et + ? / : ( ) . , ' - ; ni « / » au début ou à la fin, ni « // »."
-)
-
 # Countries whose IBANs the SEPA schemes reach (EPC409-09, list of countries in the SEPA
 # schemes' geographical scope, 2025): the EU, the EEA, Andorra, Monaco, San Marino,
 # Switzerland, the United Kingdom, the Vatican, Albania, Moldova, Montenegro, North Macedonia,
@@ -48,10 +40,6 @@ SEPA_IBAN_COUNTRIES = frozenset(
         *("AD", "MC", "SM", "CH", "GB", "VA", "AL", "MD", "ME", "MK", "GI"),
     }
 )
-
-
-def valid_rum(text: str) -> bool:
-    return bool(_RUM.match(text))
 
 
 def check_creditor_id(value: str) -> str:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from enum import StrEnum
 
-from app.billing.sepa import RUM_FORMAT, valid_rum
 from app.domain.errors import FieldErrors
+from app.domain.mandate_reference import RUM_FORMAT, valid_rum
 from app.domain.money import format_euros
 from app.domain.zones import ZoneInput, check_zones
 

@@ -49,6 +49,9 @@ class ConflictView:
     kind: str
     kept: ConflictSide
     other: ConflictSide
+    # The row in conflict: its table's name and id (what a resolution may change).
+    table: str = ""
+    row_id: uuid.UUID | None = None
 
 
 def _stamp_time(stamp: str) -> datetime | None:
@@ -88,6 +91,8 @@ def open_conflicts(sessions: sessionmaker[Session]) -> list[ConflictView]:
                 c.kind,
                 side(c.winner_value, c.winner_user_id, c.winner_hlc),
                 side(c.loser_value, c.loser_user_id, c.loser_hlc),
+                c.table_name,
+                c.row_id,
             )
             for c in rows
         ]

@@ -43,7 +43,8 @@ def signer(folder: Path, url: str) -> AccountSignIn:
 
 
 async def signed_in(sign: AccountSignIn, username: str, password: str = PASSWORD) -> SyncSession:
-    sign.authenticate(username, password)
+    # On a worker thread, as the sign-in dialog calls it (it opens and reads the workspace).
+    await asyncio.to_thread(sign.authenticate, username, password)
     assert sign.session is not None
     await sign.session.engine.sync_once()
     return sign.session
@@ -110,15 +111,15 @@ def test_offline_sign_in_opens_the_accounts_own_workspace(server, tmp_path: Path
 
     async def offline() -> None:
         with pytest.raises(ActionRefused, match="connexion hors ligne"):
-            sign.authenticate("expert1", "faux")
-        member = sign.authenticate("expert1", PASSWORD)
+            await asyncio.to_thread(sign.authenticate, "expert1", "faux")
+        member = await asyncio.to_thread(sign.authenticate, "expert1", PASSWORD)
         assert member.id == owner and sign.session is not None
         assert sign.session.workspace.path == WorkstationFolder(folder).workspace_path(owner)
         assert sign.session.offline_note
         await sign.session.close()
         # Never signed in here: the server is needed, and the password is not blamed.
         with pytest.raises(SignInUnavailable, match="première connexion doit se faire en ligne"):
-            sign.authenticate("sales1", PASSWORD)
+            await asyncio.to_thread(sign.authenticate, "sales1", PASSWORD)
 
     in_loop(offline)
 
@@ -137,7 +138,7 @@ def test_a_workspace_of_another_account_is_never_pushed(server, tmp_path: Path) 
         # A file copied by hand over the rep's: refused at sign-in...
         shutil.copy(expert_path, sales_path)
         with pytest.raises(SignInUnavailable, match="appartient à un autre compte"):
-            sign.authenticate("sales1", PASSWORD)
+            await asyncio.to_thread(sign.authenticate, "sales1", PASSWORD)
         # ...and, as a last guard, by the engine under the rep's token.
         workspace = open_workspace(expert_path)
         store = LocalStore(

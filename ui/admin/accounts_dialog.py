@@ -2,7 +2,9 @@
 addresses locked after failed sign-ins (unlock).
 
 The server decides (who may disable whom, the locks); this screen asks it and shows its
-answer or its reason. The staff list is the workspace's synced copy of the users.
+answer or its reason. The staff list is the workspace's synced copy of the users: read on a
+worker thread, and read again when a sync brings users (a change decided here reaches this
+workstation that way).
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from PySide6.QtWidgets import (
 from app.domain.enums import ROLE_LABELS, Role
 from app.services.staff import StaffRow
 from ui.core.formatting import OFFICE_TZ
+from ui.core.operations import Operations
+from ui.core.remembered import Remembered
+
+USERS = "users"  # the table the staff list shows
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,19 @@ class AccountsDialog(QDialog):
         staff: Callable[[], list[StaffRow]],
         calls: AccountCalls | None,
         parent: QWidget | None = None,
+        *,
+        operations: Operations | None = None,
+        remembered: Remembered | None = None,
     ) -> None:
+        """`staff` reads the accounts (a database read: run on a worker thread of
+        `operations`). Without `operations`/`remembered`, those of the parent window's
+        AppContext (`parent.context`)."""
         super().__init__(parent)
+        context = getattr(parent, "context", None)
+        chosen = operations or getattr(context, "operations", None)
+        assert chosen is not None, "AccountsDialog needs operations (or a parent with a context)"
+        self.operations: Operations = chosen
+        self.remembered = remembered or getattr(context, "remembered", None) or Remembered()
         self.staff, self.calls = staff, calls
         self.setWindowTitle("Comptes")
         self.resize(900, 600)
@@ -67,6 +84,8 @@ class AccountsDialog(QDialog):
         self.locks.setHeaderLabels(["Compte ou adresse", "Échecs", "Dernier essai", "Verrouillé"])
         for tree in (self.accounts, self.locks):
             tree.setColumnWidth(0, 260)
+        self.remembered.keep_header(self.accounts.header(), "admin/accounts")
+        self.remembered.keep_header(self.locks.header(), "admin/locks")
         self.disable_button = QPushButton("Désactiver")
         self.enable_button = QPushButton("Réactiver")
         self.unlock_button = QPushButton("Déverrouiller")
@@ -102,6 +121,7 @@ class AccountsDialog(QDialog):
         layout.addWidget(self.locks, 2)
         layout.addLayout(lock_buttons)
         layout.addLayout(bottom)
+        self.operations.changes.watch(self, {USERS}, lambda _changes: self.show_staff())
         self.show_staff()
 
     def _start(self, work: Awaitable[None]) -> asyncio.Future[None]:
@@ -113,8 +133,13 @@ class AccountsDialog(QDialog):
             self._start(self.load_locks())
 
     def show_staff(self) -> None:
+        self.operations.run(self.staff, self._fill_staff, owner=self)
+
+    def _fill_staff(self, rows: list[StaffRow]) -> None:
+        chosen = self.accounts.currentItem()
+        chosen_id = chosen.data(0, Qt.ItemDataRole.UserRole) if chosen else None
         self.accounts.clear()
-        for row in self.staff():
+        for row in rows:
             item = QTreeWidgetItem(
                 self.accounts,
                 [
@@ -125,6 +150,8 @@ class AccountsDialog(QDialog):
                 ],
             )
             item.setData(0, Qt.ItemDataRole.UserRole, row.id)
+            if row.id == chosen_id:
+                self.accounts.setCurrentItem(item)
 
     async def load_locks(self) -> None:
         assert self.calls is not None

@@ -283,8 +283,13 @@ class MainWindow(QMainWindow):
         return self.billing_window
 
     def show_accounts(self) -> None:
-        dialog = AccountsDialog(workspace_staff(self.workspace.sessions), self.account_calls, self)
-        dialog.refresh()
+        dialog = AccountsDialog(
+            workspace_staff(self.workspace.sessions),
+            self.account_calls,
+            self,
+            operations=self.context.operations,
+            remembered=self.context.remembered,
+        )
         dialog.exec()
 
     def show_unsold(self) -> None:

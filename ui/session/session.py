@@ -2,7 +2,8 @@
 
 The session builds the account's `AppContext` (ui/core/context.py) at sign-in, hands it to
 the windows, and closes it at sign-out; with a server, it also opens the account's own
-workspace and sync session (ui/sync/sync_session.py).
+workspace and sync session (ui/sync/sync_session.py), whose pulls it announces on the
+context's change bus: the windows watch the bus, no one refreshes them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from app.domain.enums import Role
 from app.services.demand_history import DemandSelection, history_from_json
 from app.settings import SETTINGS_FILE_NAME, InvalidSettings, Settings, load_settings
 from app.workspace import Workspace, WorkstationFolder
+from ui.core.changes import ChangeBus
 from ui.core.context import AppContext, ServerCalls
+from ui.core.operations import Operations
+from ui.core.remembered import Remembered
 from ui.pipeline.sales_window import SalesWindow
 from ui.queue.main_window import MainWindow
 from ui.session.sign_in_dialog import SignInDialog
@@ -80,6 +84,9 @@ class Session:
         self.sales_window: SalesWindow | None = None
         self.context: AppContext | None = None
         self._closing: set[asyncio.Future[None]] = set()
+        self.remembered = Remembered()
+        # The sign-in's worker (it comes before the account's context and its operations).
+        self._sign_in_operations = Operations(ChangeBus(), workers=1)
 
     @property
     def workspace(self) -> Workspace:
@@ -94,10 +101,14 @@ class Session:
             accounts = [(a.username, a.display_name, a.role) for a in self.folder.accounts()]
             dialog = SignInDialog(
                 None, username, password, authenticate=self.signer.authenticate,
-                accounts=accounts,
+                accounts=accounts, operations=self._sign_in_operations,
+                remembered=self.remembered,
             )  # fmt: skip
         else:
-            dialog = SignInDialog(self.local_workspace, username, password)
+            dialog = SignInDialog(
+                self.local_workspace, username, password,
+                operations=self._sign_in_operations, remembered=self.remembered,
+            )  # fmt: skip
         if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.user is None:
             return False
         self.folder.remember_last(dialog.user.username)
@@ -113,7 +124,12 @@ class Session:
             settings=settings,
             server=self._server_calls(),
             clock_note=self.clock_note,
+            remembered=self.remembered,
         )
+        if self.sync is not None:
+            # What a pull brings, announced to every view; then the sync starts on this loop.
+            self.sync.on_rows_received = self.context.changes.announce
+            self.sync.start()
         if dialog.user.role == Role.SALES:
             self.window = SalesWindow(
                 self.context, on_sign_out=self._signed_out, status_widgets=widgets
@@ -128,7 +144,6 @@ class Session:
         if self.sync:
             window = self.window
             QShortcut(QKeySequence("F9"), window, activated=self.sync.sync_now)
-            self.sync.on_rows_received = self._refresh_windows
             if self.sync.offline_note:
                 window.say(self.sync.offline_note)
         self.window.show()
@@ -164,17 +179,9 @@ class Session:
         )
 
     def _show_conflicts(self) -> None:
-        assert self.window is not None and self.sync is not None
-        dialog = ConflictsDialog(
-            self.workspace, self.window.user, self.clock, self.sync.sync_now, self.window
-        )
-        dialog.exec()
-        self.window.refresh()
-
-    def _refresh_windows(self) -> None:
-        for window in (self.window, self.sales_window):
-            if window is not None:
-                window.refresh()
+        assert self.window is not None and self.sync is not None and self.context is not None
+        # A choice announces what it changed: the windows showing that row refresh themselves.
+        ConflictsDialog(self.context, self.sync.sync_now, self.window).exec()
 
     def _close_windows(self) -> None:
         for window in (self.sales_window, self.window):
@@ -210,5 +217,6 @@ class Session:
             self.sync = None
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
+        self._sign_in_operations.shutdown()
         if self.local_workspace is not None:
             self.local_workspace.close()

@@ -3,6 +3,12 @@
 With a server, the account comes first and the workspace second: each account that signs
 in on this PC works in its own workspace file (app.workspace.WorkstationFolder), so that
 another user signing in never pulls from someone else's cursor nor pushes their changes.
+
+`AccountSignIn.authenticate` does its work (the server's answer, the argon2 check offline,
+opening the workspace and reading its sync state) on the thread that calls it: the sign-in
+dialog calls it on a worker thread. The sync session it prepares is started afterwards on
+the UI thread's loop (`SyncSession.start`). What a pull brings is announced as `Changes`
+(`on_rows_received`, wired by the session to the account's change bus).
 """
 
 from __future__ import annotations
@@ -10,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -25,7 +32,7 @@ from app.workspace import (
     create_workspace,
     workspace_owner,
 )
-from sync.engine import ServerApi, SyncEngine, SyncState, SyncStatus
+from sync.engine import ServerApi, SyncEngine, SyncStatus
 from sync.local_store import LocalStore, apply_engine
 from sync.online_sign_in import (
     ServerUnreachable,
@@ -35,6 +42,7 @@ from sync.online_sign_in import (
 )
 from sync.token_store import TokenStore
 from sync.tracking import ChangeTracker, workstation_clock
+from ui.core.changes import Changes
 from ui.sync.sync_indicator import SyncIndicator
 
 log = logging.getLogger(__name__)
@@ -42,6 +50,10 @@ SYNC_INTERVAL_SECONDS = 5.0
 
 # Opens an account's workspace file, offering a way out when it is damaged (None: quit).
 WorkspaceOpener = Callable[[Path], Workspace | None]
+
+
+def _nobody(_changes: Changes) -> None:
+    """Until the session wires its change bus, nobody listens."""
 
 
 class SyncSession:
@@ -66,18 +78,21 @@ class SyncSession:
         self.token = token
         self.offline_note = offline_note
         self.indicator: SyncIndicator | None = None
-        self.on_rows_received: Callable[[], None] = lambda: None
+        # Told what each pulled page changed (the session announces it on its change bus).
+        self.on_rows_received: Callable[[Changes], None] = _nobody
         self._client = httpx.AsyncClient(
             base_url=self.server_url, timeout=httpx.Timeout(60.0, connect=3.0)
         )
         self.api = ServerApi(self._client)
         self.api.token = token
         self.api.user_id = member.id
-        self.engine = SyncEngine(self.store, self.api, clock, on_status=self._status)
+        self.engine = SyncEngine(
+            self.store, self.api, clock, on_status=self._status, on_rows=self._rows
+        )
         self._task: asyncio.Task[None] | None = None
-        self._cursor_seen = self.store.cursor()
 
     def start(self) -> None:
+        """Start the background sync on the running loop (the UI thread's)."""
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self.engine.run(SYNC_INTERVAL_SECONDS))
         else:
@@ -94,18 +109,16 @@ class SyncSession:
     def _status(self, status: SyncStatus) -> None:
         if self.indicator is not None:
             self.indicator.show_status(status)
-        if status.state == SyncState.SYNCED or status.progress is not None:
-            cursor = self.store.cursor()
-            if cursor != self._cursor_seen:
-                self._cursor_seen = cursor
-                self.on_rows_received()
+
+    def _rows(self, rows: Mapping[str, frozenset[uuid.UUID]]) -> None:
+        self.on_rows_received(Changes(dict(rows)))
 
     async def close(self, sign_out: bool = False) -> None:
         """Stop syncing and let go of the workspace; what was not sent stays in its outbox
         and goes up under this account's token at its next sign-in. `sign_out` also
         revokes the token on the server (when it answers)."""
         self.indicator = None
-        self.on_rows_received = lambda: None
+        self.on_rows_received = _nobody
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -139,6 +152,7 @@ class AccountSignIn:
         self.session: SyncSession | None = None
 
     def authenticate(self, username: str, password: str) -> StaffMember:
+        """Sign in and prepare `session` (not started). Blocking: call it on a worker thread."""
         try:
             online = sign_in_online(self.server_url, username, password)
         except SignInRefused as refused:
@@ -209,8 +223,8 @@ class AccountSignIn:
         self.folder.remember(
             member.id, member.username, member.display_name, str(member.role), self._clock()
         )
+        # Started by the caller on the UI thread's loop once signed in (`SyncSession.start`).
         self.session = SyncSession(workspace, self.server_url, self._clock, member, token, note)
-        self.session.start()
 
     def forget_token(self, username: str) -> None:
         self.tokens.delete(username)

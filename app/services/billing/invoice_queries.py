@@ -12,20 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.billing.facturx_xml import facturx_pdf
+from app.billing.invoice_document import DirectDebit, DocumentLine, InvoiceDocument, VatLine
 from app.billing.invoice_maths import vat_amount
 from app.billing.invoices import InvoiceKind
 from app.billing.sepa import MandateKind, earliest_collection, mandate_usable
 from app.billing.vat import vat_mention
 from app.clock import first_of_next_month
+from app.domain.letterhead import Letterhead
 from app.persistence.models import Invoice, InvoiceLine, SepaMandate
-from app.reports.invoice_pdf import (
-    DirectDebit,
-    DocumentLine,
-    InvoiceDocument,
-    VatLine,
-    write_invoice_pdf,
-)
-from app.reports.pdf_parts import Letterhead
+from app.reports.invoice_pdf import write_invoice_pdf
 
 
 def invoice_document(

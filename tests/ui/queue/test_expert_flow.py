@@ -13,7 +13,7 @@ from app.domain.enums import Disposition, LeadStatus
 from app.persistence.models import CallAttempt, Lead
 from app.services.auth import StaffMember
 from tests.conftest import submit_lead
-from tests.ui.conftest import when_dialog_opens
+from tests.ui.conftest import settle, when_dialog_opens
 from ui.core.context import AppContext
 from ui.queue.callback_dialog import CallbackDialog
 from ui.queue.main_window import MainWindow
@@ -64,10 +64,12 @@ def test_sign_in_screen(qtbot, workspace, expert) -> None:
     qtbot.addWidget(dialog)
     dialog.password.setText("faux")
     dialog.submit()
+    settle(qtbot, dialog)
     assert dialog.user is None
     assert "incorrect" in dialog.form.error_text("password")
     dialog.password.setText("demo")
     dialog.submit()
+    settle(qtbot, dialog)
     assert dialog.user == expert
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QMessageBox
 
 import ui.session.workspace_dialog as workspace_dialog
+from app.domain.enums import Role
+from app.domain.errors import ActionRefused
 from app.services.auth import SignInUnavailable, StaffMember, active_staff
 from app.workspace import WorkstationFolder, create_workspace, unsent_changes
+from tests.ui.conftest import settle
 from ui.__main__ import install_translations
+from ui.core.remembered import Remembered
 from ui.session.sign_in_dialog import SignInDialog
 from ui.session.workspace_dialog import Choice, open_or_recover
 
@@ -29,6 +35,7 @@ def test_server_down_is_told_in_full_and_does_not_blame_the_password(qtbot) -> N
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.submit()
+    settle(qtbot, dialog)
     assert dialog.user is None
     assert dialog.form.error_text("password") == ""
     assert "première connexion" in dialog.problem_text()
@@ -49,6 +56,69 @@ def test_sign_in_preselects_the_last_user(qtbot, tmp_path: Path) -> None:
     assert "Commercial" in dialog.username.currentText()
 
 
+EXPERT = StaffMember(uuid.uuid4(), "expert1", "Camille", Role.EXPERT)
+
+
+def test_the_check_runs_off_the_ui_thread_and_keeps_what_was_typed(qtbot) -> None:
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def slow_check(name: str, password: str) -> StaffMember:
+        threads.append(threading.current_thread())
+        release.wait(timeout=10)
+        if password != "demo":
+            raise ActionRefused("Identifiant ou mot de passe incorrect.")
+        return EXPERT
+
+    dialog = SignInDialog(None, "expert1", authenticate=slow_check, accounts=[])
+    qtbot.addWidget(dialog)
+    dialog.password.setText("faux")
+    dialog.submit()
+    # While it checks: the button is disabled, the dialog says so, it is still open.
+    assert dialog.busy and not dialog.sign_in_button.isEnabled()
+    assert not dialog.checking.isHidden()
+    release.set()
+    settle(qtbot, dialog)
+    assert threads and threads[0] is not threading.main_thread()
+    assert not dialog.busy and dialog.sign_in_button.isEnabled()
+    assert dialog.user is None and "incorrect" in dialog.form.error_text("password")
+    assert dialog.password.text() == "faux" and dialog.chosen_username() == "expert1"
+    dialog.password.setText("demo")
+    dialog.submit()
+    settle(qtbot, dialog)
+    assert dialog.user == EXPERT
+    assert dialog.result() == SignInDialog.DialogCode.Accepted
+
+
+def test_the_local_accounts_are_listed_from_a_worker_thread(qtbot, tmp_path: Path) -> None:
+    workspace = create_workspace(tmp_path / "w.sqlite")
+    try:
+        dialog = SignInDialog(workspace, "expert1")
+        qtbot.addWidget(dialog)
+        settle(qtbot, dialog)  # the guard fails this test if the list was read here
+        names = [dialog.username.itemData(i) for i in range(dialog.username.count())]
+        assert names == [m.username for m in active_staff(workspace.sessions)]
+        assert dialog.chosen_username() == "expert1"
+    finally:
+        workspace.close()
+
+
+def test_the_sign_in_dialog_opens_where_it_was_left(qtbot) -> None:
+    remembered = Remembered()
+    first = SignInDialog(None, "expert1", authenticate=server_down, accounts=[],
+                         remembered=remembered)  # fmt: skip
+    qtbot.addWidget(first)
+    first.show()
+    first.setGeometry(QRect(140, 120, 610, 330))
+    qtbot.waitUntil(lambda: first.width() == 610)
+    first.reject()
+    again = SignInDialog(None, "expert1", authenticate=server_down, accounts=[],
+                         remembered=remembered)  # fmt: skip
+    qtbot.addWidget(again)
+    assert again.size() == first.size()
+    assert again.width() == 610
+
+
 def test_a_damaged_workspace_with_a_server_becomes_an_empty_one(
     monkeypatch, tmp_path: Path, qapp
 ) -> None:
@@ -56,7 +126,7 @@ def test_a_damaged_workspace_with_a_server_becomes_an_empty_one(
     path.write_bytes(b"garbage" * 1000)
     told: list[tuple[bool, int | None]] = []
 
-    def choose(_error, _parent, from_server: bool, unsent: int | None) -> Choice:
+    def choose(_error, _parent, from_server: bool, unsent: int | None, *_demo) -> Choice:
         told.append((from_server, unsent))
         return Choice.CREATE_NEW
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import ui.session.workspace_dialog as workspace_dialog
-from app.workspace import WorkspaceError
+from app.services.auth import active_staff
+from app.workspace import WorkspaceError, create_workspace
 from ui.core.demo_clock import ShiftedClock, clock_in_calling_hours
 from ui.session.workspace_dialog import Choice, open_or_recover
 
@@ -23,13 +24,34 @@ def test_damaged_workspace_is_kept_aside_and_replaced(monkeypatch, tmp_path: Pat
         return Choice.CREATE_NEW
 
     monkeypatch.setattr(workspace_dialog, "ask_what_to_do", choose)
-    monkeypatch.setattr(workspace_dialog, "DEMO_LEADS", 50)
-    workspace = open_or_recover(path)
-    assert workspace is not None
+    built: list[Path] = []
+
+    def build(new: Path) -> None:  # the demo client passes the demo generator
+        built.append(new)
+        create_workspace(new).close()
+
+    workspace = open_or_recover(path, build_new=build)
+    assert workspace is not None and built == [path]
     workspace.close()
     assert "endommagé" in problems[0].message or "valide" in problems[0].message
     kept = [p for p in tmp_path.iterdir() if ".endommage-" in p.name]
     assert len(kept) == 1 and kept[0].read_bytes() == b"garbage" * 1000
+
+
+def test_without_a_builder_a_new_local_workspace_is_empty(monkeypatch, tmp_path, qapp) -> None:
+    """The production client offers a new workspace with the reference data, not a demo."""
+    asked: list[bool] = []
+
+    def choose(_error: WorkspaceError, _parent: object, _server: bool, _unsent: object,
+               demo: bool) -> Choice:  # fmt: skip
+        asked.append(demo)
+        return Choice.CREATE_NEW
+
+    monkeypatch.setattr(workspace_dialog, "ask_what_to_do", choose)
+    workspace = open_or_recover(tmp_path / "absent.sqlite")
+    assert workspace is not None and asked == [False]
+    assert active_staff(workspace.sessions) == []
+    workspace.close()
 
 
 def test_missing_workspace_can_quit(monkeypatch, tmp_path: Path, qapp) -> None:
