@@ -3,9 +3,11 @@ account statement. Read and written on worker threads."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -110,9 +112,17 @@ class ProviderPayments(QWidget):
         clock: Clock | None = None,
         parent: QWidget | None = None,
         *,
-        context: AppContext,
+        context: AppContext | None = None,
     ) -> None:
         super().__init__(parent)
+        if context is None:
+            assert queries is not None and service is not None and clock is not None
+            own = _OwnContext(queries, service, clock)
+            # Its threads go with the tab, without waiting on the UI thread for running work.
+            self.destroyed.connect(
+                lambda: threading.Thread(target=own.operations.shutdown, daemon=True).start()
+            )
+            context = cast(AppContext, own)
         self.context = context
         self.queries = queries or context.collection_queries
         self.service = service or context.collection

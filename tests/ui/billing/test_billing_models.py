@@ -204,3 +204,26 @@ def test_a_sorted_model_keeps_its_sort_when_a_page_arrives(qtmodeltester, order)
     assert [model.index(r, 0).data() for r in range(model.rowCount())] == list(map(str, expected))
     assert model.complete and not model.canFetchMore()
     qtmodeltester.check(model, force_py=True)
+
+
+def test_the_payments_tab_built_the_former_way_reads_off_the_ui_thread_too(  # type: ignore[no-untyped-def]
+    qtbot, workspace, rep, clock, provider
+) -> None:
+    """The provider's file (ui/pipeline) may still give queries, service and clock."""
+    from app.services.billing.collection import CollectionService
+    from app.services.billing.collection_queries import CollectionQueries
+    from ui.billing.provider_payments import ProviderPayments
+
+    _invoices(workspace, provider, 2)
+    tab = ProviderPayments(
+        CollectionQueries(workspace.sessions),
+        CollectionService(workspace.sessions, clock, rep),
+        provider,
+        "Plomberie Martin",
+        clock,
+    )
+    qtbot.addWidget(tab)
+    tab.show()
+    settle(qtbot, tab)
+    assert tab.invoice_model.rowCount() == 2
+    assert tab.balance.text().startswith("Reste dû : 36,00")
