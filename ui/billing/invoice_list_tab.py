@@ -187,31 +187,39 @@ class InvoiceListTab(QWidget):
         )
 
     def refresh(self) -> Operation[Any]:
-        """Read the first page and the totals of the filter, on a worker thread."""
+        """Read the first page, then the filter's totals, on worker threads: the page is shown
+        as soon as it is read (a page costs a few index lookups per row; the totals go over
+        every invoice the filter finds, see `CollectionQueries.invoice_totals`)."""
         self._reading += 1
         reading = self._reading
         wanted = self.wanted()
         today = paris_today(self.clock())
         queries = self.queries
 
-        def read() -> tuple[list[InvoiceListRow], InvoiceTotals]:
-            return queries.invoices(wanted, today, PAGE), queries.invoice_totals(wanted, today)
-
-        def show(found: tuple[list[InvoiceListRow], InvoiceTotals]) -> None:
+        def show(rows: list[InvoiceListRow]) -> None:
             if reading != self._reading:
                 return
-            rows, totals = found
             chosen = self.selected()
             self.model.reset(rows, self._next_page(wanted, today, rows, reading))
             if chosen is not None:
                 self.select_number(chosen.number)
+
+        def show_totals(totals: InvoiceTotals) -> None:
+            if reading != self._reading:
+                return
             self.summary.setText(
                 f"{totals.count} document(s) · total TTC "
                 f"{format_euros(totals.gross_cents, with_cents=True)} · "
                 f"reste dû {format_euros(totals.open_cents, with_cents=True)}"
             )
 
-        return self.context.operations.run(read, show, owner=self, label="factures")
+        operation = self.context.operations.run(
+            lambda: queries.invoices(wanted, today, PAGE), show, owner=self, label="factures"
+        )
+        self.context.operations.run(
+            lambda: queries.invoice_totals(wanted, today), show_totals, owner=self, label="totaux"
+        )
+        return operation
 
     def _next_page(
         self, wanted: InvoiceFilter, today: date, page: list[InvoiceListRow], reading: int
