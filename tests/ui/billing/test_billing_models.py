@@ -227,3 +227,39 @@ def test_the_payments_tab_built_the_former_way_reads_off_the_ui_thread_too(  # t
     settle(qtbot, tab)
     assert tab.invoice_model.rowCount() == 2
     assert tab.balance.text().startswith("Reste dû : 36,00")
+
+
+def test_the_window_its_columns_and_the_save_folder_are_remembered(  # type: ignore[no-untyped-def]
+    qtbot, workspace, rep, clock, provider, tmp_path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    _invoices(workspace, provider, 1)
+    context = _context(workspace, rep, clock)
+    window = _window(qtbot, context)
+    window.resize(700, 450)  # within the offscreen screen (800 × 600)
+    size = window.size()
+    assert size.width() == 700  # not the window's first size
+    window.invoices.table.header().resizeSection(1, 333)
+    window.invoices.select_number("F2026-000001")
+    folder = tmp_path / "factures"
+    folder.mkdir()
+    offered: list[str] = []
+
+    def chosen(_parent: Any, _title: str, start: str, _filter: str) -> tuple[str, str]:
+        offered.append(start)
+        return str(folder / "F2026-000001.pdf"), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", chosen)
+    window.invoices.save_facturx()
+    settle(qtbot, window)
+    assert (folder / "F2026-000001.pdf").stat().st_size > 0
+    window.close()
+
+    again = _window(qtbot, _context(workspace, rep, clock))
+    assert again.size() == size
+    assert again.invoices.table.header().sectionSize(1) == 333
+    again.invoices.select_number("F2026-000001")
+    again.invoices.save_facturx()
+    settle(qtbot, again)
+    assert offered[1] == str(folder / "F2026-000001.pdf")  # the folder used last time
