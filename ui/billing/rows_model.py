@@ -72,8 +72,11 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         if not rows:
             return
         if self._sorted is not None:  # the new rows take their place in the sort
-            self.reset([*self._rows, *rows], more)
+            self.beginResetModel()
+            self._rows.extend(rows)
+            self._sort_rows()
             self._shown = len(self._rows)
+            self.endResetModel()
             return
         self._rows.extend(rows)
         self._reveal(len(rows))
