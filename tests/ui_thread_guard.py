@@ -27,22 +27,6 @@ from sqlalchemy.pool import Pool
 # ui/ functions that still query or build PDFs on the UI thread (issue 15, in progress).
 STILL_ON_THE_UI_THREAD: frozenset[str] = frozenset(
     {
-        # ui/billing/
-        "ui.billing.billing_window:<lambda>",
-        "ui.billing.billing_window:refresh",
-        "ui.billing.collection_dialogs:save",
-        "ui.billing.debit_tab:<lambda>",
-        "ui.billing.debit_tab:refresh",
-        "ui.billing.debit_tab:save_batch_file",
-        "ui.billing.dunning_tab:record_reminder",
-        "ui.billing.dunning_tab:refresh",
-        "ui.billing.invoice_list_tab:_pdf",
-        "ui.billing.invoice_list_tab:refresh",
-        "ui.billing.invoice_list_tab:show_statement",
-        "ui.billing.provider_payments:record",
-        "ui.billing.provider_payments:refresh",
-        "ui.billing.provider_payments:revoke_mandate",
-        "ui.billing.provider_payments:show_statement",
         # ui/queue/
         "ui.queue.main_window:<lambda>",
         "ui.queue.main_window:load_server_detail",

@@ -388,3 +388,46 @@ def test_an_invoice_a_mandate_will_collect_announces_the_debit(books, provider, 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     # Issued 2 November, due 2 December: collected from the due date, the notice having run.
     assert "prélevée à partir du 02/12/2026" in text and "RUM-0001" in text
+
+
+def test_the_invoice_list_pages_down_the_numbers_and_totals_the_whole_filter(  # type: ignore[no-untyped-def]
+    books, workspace, provider
+) -> None:
+    from app.billing.invoices import InvoiceKind, InvoiceStatus
+    from app.persistence.models import Invoice
+
+    service, queries, old, new = books
+    with workspace.sessions.begin() as session:
+        third = add_issued_invoice(
+            session, provider, 4, 6_000, date(2026, 11, 3), date(2026, 11, 20)
+        )
+        note = Invoice(
+            provider_id=provider, kind=InvoiceKind.CREDIT_NOTE, status=InvoiceStatus.ISSUED,
+            period_start=date(2026, 10, 1), number="F2026-000003", sequence=3,
+            issue_date=date(2026, 11, 2), due_date=date(2026, 11, 2), corrects_invoice_id=new,
+            buyer_name="Plomberie Martin", buyer_address="", vat_territory="metropole",
+            net_cents=-2_000, vat_cents=-400, gross_cents=-2_400,
+        )  # fmt: skip
+        session.add(note)
+    service.record_payment(provider, PaymentKind.TRANSFER, 12_000, TODAY, "VIR 1", invoice_id=old)
+    everything = InvoiceFilter()
+    first = queries.invoices(everything, TODAY, limit=2)
+    assert [r.number for r in first] == ["F2026-000004", "F2026-000003"]  # with the credit note
+    assert first[1].is_credit_note
+    second = queries.invoices(everything, TODAY, limit=2, before=first[-1].number)
+    assert [r.invoice_id for r in second] == [new, old]
+    assert queries.invoices(everything, TODAY, limit=2, before=second[-1].number) == []
+    totals = queries.invoice_totals(everything, TODAY)
+    assert (totals.count, totals.gross_cents) == (4, 12_000 + 24_000 + 6_000 - 2_400)
+    assert totals.open_cents == 24_000 - 2_400 + 6_000  # the old one paid, the new one credited
+    open_totals = queries.invoice_totals(InvoiceFilter(state=InvoiceState.OPEN), TODAY)
+    assert (open_totals.count, open_totals.open_cents) == (2, 27_600)
+    overdue = queries.invoice_totals(InvoiceFilter(state=InvoiceState.OVERDUE), TODAY)
+    assert (overdue.count, overdue.open_cents) == (1, 6_000)
+    assert [
+        r.invoice_id for r in queries.invoices(InvoiceFilter(state=InvoiceState.OVERDUE), TODAY)
+    ] == [third]
+    paid = queries.invoice_totals(InvoiceFilter(state=InvoiceState.PAID), TODAY)
+    assert (paid.count, paid.gross_cents, paid.open_cents) == (1, 12_000, 0)
+    found = queries.invoice_totals(InvoiceFilter(text="000002"), TODAY)
+    assert (found.count, found.open_cents) == (1, 21_600)

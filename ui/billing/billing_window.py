@@ -1,12 +1,17 @@
 """The back office's invoicing and collection window: invoices, direct debits, dunning, and the
-accounting export. Managers open it from Pilotage › Factures et encaissements."""
+accounting export. Managers open it from Pilotage › Factures et encaissements.
+
+Each tab reads on worker threads and watches the tables it shows: a change announced (a
+write here, rows a sync brought) reads the tab again, at once if it is in view, else when it
+is shown. No other window needs to refresh this one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -14,23 +19,27 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.billing.journal import HEADER, journal_csv, journal_rows
+from app.billing.journal import HEADER, EntryLine, journal_csv, journal_rows
 from app.billing.monthly_bill import month_label
-from app.clock import Clock, paris_today
+from app.clock import paris_today
 from app.domain.money import format_euros
-from app.services.billing.collection_queries import CollectionQueries
 from ui.billing.debit_tab import DebitRun, DebitTab
 from ui.billing.dunning_tab import DunningTab
 from ui.billing.invoice_list_tab import CreditNote, InvoiceListTab, recent_months
 from ui.billing.invoice_run_dialog import InvoiceRun
+from ui.billing.rows_model import Column, RowsModel, rows_view
+from ui.billing.seen import RefreshWhenSeen
 from ui.core.context import AppContext
-from ui.core.dialog_parts import save_file
+from ui.core.dialog_parts import save_in_background
+from ui.core.operations import Operation
+from ui.core.remembered import keep_window
+
+JOURNAL_TABLES = ("invoices", "payments", "providers")
+JOURNAL_WIDTHS = (85, 60, 70, 110, 120, 420, 90)
 
 
 @dataclass(frozen=True)
@@ -42,14 +51,25 @@ class BillingCalls:
     credit_note: CreditNote | None = None
 
 
+def _journal_column(number: int) -> Column[tuple[str, ...]]:
+    return Column(
+        HEADER[number],
+        lambda line: line[number],
+        right=number in (6, 7),
+        width=JOURNAL_WIDTHS[number] if number < len(JOURNAL_WIDTHS) else None,
+    )
+
+
+JOURNAL_COLUMNS = tuple(_journal_column(number) for number in range(len(HEADER)))
+
+
 class AccountingExportTab(QWidget):
-    def __init__(
-        self, queries: CollectionQueries, clock: Clock, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.queries = queries
+        self.context = context
+        self.queries = context.collection_queries
         self.month = QComboBox()
-        today = paris_today(clock())
+        today = paris_today(context.clock())
         for month in [today.replace(day=1), *recent_months(today, 24)]:
             self.month.addItem(month_label(month).capitalize(), month)
         self.month.setCurrentIndex(1)
@@ -73,41 +93,49 @@ class AccountingExportTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(explain)
-        self.entries = QTreeWidget()
-        self.entries.setRootIsDecorated(False)
-        self.entries.setHeaderLabels(list(HEADER))
-        for column, width in enumerate((85, 60, 70, 110, 120, 420, 90)):
-            self.entries.setColumnWidth(column, width)
+        self.model: RowsModel[tuple[str, ...]] = RowsModel(JOURNAL_COLUMNS, parent=self)
+        # In the journal's order (dates, then the entries' lines): not sortable.
+        self.entries = rows_view(self.model, "journal", sortable=False)
+        context.remembered.keep_header(self.entries.header(), "billing/journal")
         layout.addWidget(self.summary)
         layout.addWidget(self.entries)
         self.month.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.seen = RefreshWhenSeen(self, context.changes, JOURNAL_TABLES, self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
-        lines = self.queries.journal(self.month.currentData())
-        self.entries.clear()
-        for line in journal_rows(lines):
-            item = QTreeWidgetItem(self.entries, list(line))
-            for column in (6, 7):
-                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
-        debit = sum(line.debit_cents for line in lines)
-        credit = sum(line.credit_cents for line in lines)
-        self.summary.setText(
-            f"{len(lines)} ligne(s) d'écriture · total débit {format_euros(debit, with_cents=True)}"
-            f" · total crédit {format_euros(credit, with_cents=True)}"
-            + (" · équilibré" if debit == credit else " · DÉSÉQUILIBRÉ")
+    def refresh(self) -> Operation[list[EntryLine]]:
+        queries, month = self.queries, self.month.currentData()
+
+        def show(lines: list[EntryLine]) -> None:
+            if month != self.month.currentData():
+                return  # another month was chosen meanwhile: its reading follows
+            self.model.reset([tuple(line) for line in journal_rows(lines)])
+            debit = sum(line.debit_cents for line in lines)
+            credit = sum(line.credit_cents for line in lines)
+            self.summary.setText(
+                f"{len(lines)} ligne(s) d'écriture · total débit "
+                f"{format_euros(debit, with_cents=True)}"
+                f" · total crédit {format_euros(credit, with_cents=True)}"
+                + (" · équilibré" if debit == credit else " · DÉSÉQUILIBRÉ")
+            )
+
+        return self.context.operations.run(
+            lambda: queries.journal(month), show, owner=self, label="journal"
         )
 
-    def export(self, path: Path | None = None) -> Path | None:
-        month = self.month.currentData()
-        return save_file(
+    def export(self, path: Path | None = None) -> Operation[Path] | None:
+        month: date = self.month.currentData()
+        queries = self.queries
+        return save_in_background(
+            self.context,
             self,
             "Exporter le journal",
             f"journal-{month:%Y-%m}.csv",
             "CSV (*.csv)",
             # UTF-8 with a BOM: what spreadsheet and accounting software read accents from.
-            lambda: journal_csv(self.queries.journal(month)).encode("utf-8-sig"),
-            path,
+            lambda: journal_csv(queries.journal(month)).encode("utf-8-sig"),
+            folder_key="billing/journal",
+            path=path,
         )
 
 
@@ -122,23 +150,17 @@ class BillingWindow(QDialog):
         self.context = context
         self.setWindowTitle("Factures et encaissements")
         self.resize(1280, 760)
-        clock, settings = context.clock, context.settings
-        queries = context.collection_queries
-        service = context.collection
-        self.invoices = InvoiceListTab(
-            queries, service, clock, settings.letterhead, calls.credit_note
-        )
-        self.debits = DebitTab(
-            queries, service, clock, settings.letterhead, calls.debit_run, settings.dunning
-        )
-        self.dunning = DunningTab(queries, service, clock, settings.dunning, settings.letterhead)
-        self.export = AccountingExportTab(queries, clock)
+        keep_window(context.remembered, self, "billing/window")
+        self.invoices = InvoiceListTab(context, calls.credit_note)
+        self.debits = DebitTab(context, calls.debit_run)
+        self.dunning = DunningTab(context)
+        self.export = AccountingExportTab(context)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.invoices, "Factures")
         self.tabs.addTab(self.debits, "Prélèvements")
         self.tabs.addTab(self.dunning, "Relances")
         self.tabs.addTab(self.export, "Export comptable")
-        self.tabs.currentChanged.connect(lambda _i: self.refresh())
+        self.tabs.currentChanged.connect(lambda _i: self._current_seen())
         close = QPushButton("Fermer")
         close.clicked.connect(self.accept)
         bottom = QHBoxLayout()
@@ -148,7 +170,13 @@ class BillingWindow(QDialog):
         layout.addWidget(self.tabs)
         layout.addLayout(bottom)
 
+    def _current_seen(self) -> None:
+        """The tab brought into view reads again if a change came while it was hidden."""
+        seen: Any = getattr(self.tabs.currentWidget(), "seen", None)
+        if isinstance(seen, RefreshWhenSeen):
+            seen.catch_up()
+
     def refresh(self) -> None:
-        """The tab in view, again from the local rows (after a sync, or when it is shown):
-        at the scale of years of invoices, each tab's reading is worth doing only when seen."""
+        """The tab in view, again from the local rows, in the background. Kept for callers:
+        the tabs read again by themselves when a change is announced."""
         self.tabs.currentWidget().refresh()  # type: ignore[attr-defined]

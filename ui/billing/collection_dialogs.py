@@ -1,12 +1,14 @@
 """The back office's small forms: a payment received, a rejected debit, a SEPA mandate, and a
-provider's account statement. A refused form stays open with what was typed and says why."""
+provider's account statement. A form's write runs on a worker thread; a refused form stays
+open with what was typed and says why."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -16,19 +18,23 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.billing.ledger import MANUAL_KINDS, PAYMENT_KIND_LABELS, REJECT_REASONS
 from app.billing.sepa import MANDATE_KIND_LABELS, MandateInput, MandateKind
+from app.clock import paris_today
 from app.domain.errors import ActionRefused, FieldErrors
 from app.domain.money import InvalidAmount, format_euros, parse_euros
-from app.services.billing.collection import CollectionService
 from app.services.billing.collection_queries import StatementLine
+from ui.billing.rows_model import Column, RowsModel, rows_view
+from ui.core.changes import Changes
 from ui.core.dialog_parts import ERROR_COLOUR, dialog_buttons, error_line
+from ui.core.remembered import keep_window
+
+if TYPE_CHECKING:
+    from ui.core.context import AppContext
 
 
 def date_edit(value: date) -> QDateEdit:
@@ -43,16 +49,41 @@ def edited_date(edit: QDateEdit) -> date:
     return date(value.year(), value.month(), value.day())
 
 
-class _Form(QDialog):
-    """A form whose submit runs `save`; FieldErrors go under their fields, nothing is lost."""
+@dataclass(frozen=True)
+class _Refused:
+    """A write refused on the worker thread, to show in the form (not an error of ours)."""
 
-    def __init__(self, title: str, parent: QWidget | None) -> None:
+    error: FieldErrors | ActionRefused
+
+
+def _guarded(work: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        try:
+            return work()
+        except (FieldErrors, ActionRefused) as error:
+            return _Refused(error)
+
+    return run
+
+
+class _Form(QDialog):
+    """A form whose submit runs its write; FieldErrors go under their fields, nothing is lost.
+
+    With a context, the write (`work`) runs on a worker thread and the form closes once it is
+    done; `changes` says what it wrote. Without one (a form that writes nothing), inline.
+    """
+
+    def __init__(
+        self, title: str, parent: QWidget | None, context: AppContext | None = None
+    ) -> None:
         super().__init__(parent)
+        self.context = context
         self.setWindowTitle(title)
         self.form = QFormLayout(self)
         self.error = error_line()
         self.field_errors: dict[str, QLabel] = {}
         self.result_value: Any = None
+        self.changes: Callable[[Any], Changes] = lambda _result: Changes()
 
     def add_row(self, label: str, widget: QWidget, field: str) -> None:
         message = QLabel()
@@ -72,29 +103,64 @@ class _Form(QDialog):
         self.form.addRow(dialog_buttons(self, accept_text, self.submit))
 
     def save(self) -> Any:
+        """A form that writes nothing: its value, checked (FieldErrors)."""
         raise NotImplementedError
+
+    def work(self) -> Callable[[], Any]:
+        """Check what was typed (on the UI thread, FieldErrors) and give the write to run."""
+        value = self.save()
+        return lambda: value
 
     def submit(self) -> None:
         for label in self.field_errors.values():
             label.hide()
         self.error.hide()
         try:
-            self.result_value = self.save()
-        except FieldErrors as errors:
-            for field, message in errors.errors.items():
-                label = self.field_errors.get(field)
-                if label is None:
-                    self.error.setText(message)
-                    self.error.show()
-                else:
-                    label.setText(message)
-                    label.show()
+            work = self.work()
+        except (FieldErrors, ActionRefused) as error:
+            self._show_refusal(error)
             return
-        except ActionRefused as refused:
-            self.error.setText(refused.message)
+        if self.context is None:
+            self._done(_guarded(work)())
+            return
+        self.setEnabled(False)  # one write at a time; what was typed stays
+        self.context.operations.run(
+            _guarded(work),
+            self._done,
+            self._failed,
+            owner=self,
+            changes=lambda result: (
+                Changes() if isinstance(result, _Refused) else self.changes(result)
+            ),
+            label=self.windowTitle(),
+        )
+
+    def _done(self, result: Any) -> None:
+        self.setEnabled(True)
+        if isinstance(result, _Refused):
+            self._show_refusal(result.error)
+            return
+        self.result_value = result
+        self.accept()
+
+    def _failed(self, message: str) -> None:
+        self.setEnabled(True)
+        self.error.setText(message)
+        self.error.show()
+
+    def _show_refusal(self, error: FieldErrors | ActionRefused) -> None:
+        if isinstance(error, ActionRefused):
+            self.error.setText(error.message)
             self.error.show()
             return
-        self.accept()
+        for field, message in error.errors.items():
+            label = self.field_errors.get(field)
+            if label is None:
+                self.error.setText(message)
+                self.error.show()
+            else:
+                label.setText(message)
+                label.show()
 
 
 class PaymentDialog(_Form):
@@ -102,18 +168,19 @@ class PaymentDialog(_Form):
 
     def __init__(
         self,
+        context: AppContext,
         what: str,
         open_cents: int,
-        today: date,
-        service: CollectionService,
         provider_id: uuid.UUID,
         invoice_id: uuid.UUID | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("Enregistrer un règlement", parent)
-        self.service = service
+        super().__init__("Enregistrer un règlement", parent, context)
+        self.service = context.collection
         self.provider_id = provider_id
         self.invoice_id = invoice_id
+        self.changes = lambda ids: Changes.of("payments", *ids)
+        today = paris_today(context.clock())
         self.form.addRow(QLabel(f"{what} — reste dû : {format_euros(open_cents, with_cents=True)}"))
         self.kind = QComboBox()
         for kind in MANUAL_KINDS:
@@ -128,31 +195,33 @@ class PaymentDialog(_Form):
         self.add_row("Référence", self.reference, "reference")
         self.finish("Enregistrer")
 
-    def save(self) -> Any:
+    def work(self) -> Callable[[], list[uuid.UUID]]:
         try:
             cents = parse_euros(self.amount.text(), required=True)
         except InvalidAmount as bad:
             raise FieldErrors({"amount": str(bad)}) from None
-        return self.service.record_payment(
-            self.provider_id,
-            self.kind.currentData(),
-            cents,
-            edited_date(self.received_on),
-            self.reference.text(),
-            invoice_id=self.invoice_id,
+        service, provider_id, invoice_id = self.service, self.provider_id, self.invoice_id
+        kind, received_on = self.kind.currentData(), edited_date(self.received_on)
+        reference = self.reference.text()
+        return lambda: service.record_payment(
+            provider_id, kind, cents, received_on, reference, invoice_id=invoice_id
         )
 
 
 class RejectDialog(_Form):
+    """`record(code, on)` runs on a worker thread and returns the reject's payment id."""
+
     def __init__(
         self,
+        context: AppContext,
         what: str,
-        today: date,
-        record: Callable[[str, date], Any],
+        record: Callable[[str, date], uuid.UUID],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("Enregistrer un rejet de prélèvement", parent)
+        super().__init__("Enregistrer un rejet de prélèvement", parent, context)
         self.record = record
+        self.changes = lambda payment_id: Changes.of("payments", payment_id)
+        today = paris_today(context.clock())
         self.form.addRow(QLabel(what))
         self.code = QComboBox()
         self.code.addItem("— motif donné par la banque —", "")
@@ -166,20 +235,25 @@ class RejectDialog(_Form):
         )
         self.finish("Enregistrer le rejet")
 
-    def save(self) -> Any:
-        return self.record(self.code.currentData(), edited_date(self.rejected_on))
+    def work(self) -> Callable[[], uuid.UUID]:
+        record, code, on = self.record, self.code.currentData(), edited_date(self.rejected_on)
+        return lambda: record(code, on)
 
 
 class MandateDialog(_Form):
+    """`record(mandate)` runs on a worker thread and returns the new mandate's id."""
+
     def __init__(
         self,
+        context: AppContext,
         debtor_name: str,
-        today: date,
-        record: Callable[[MandateInput], Any],
+        record: Callable[[MandateInput], uuid.UUID],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("Nouveau mandat SEPA", parent)
+        super().__init__("Nouveau mandat SEPA", parent, context)
         self.record = record
+        self.changes = lambda mandate_id: Changes.of("sepa_mandates", mandate_id)
+        today = paris_today(context.clock())
         self.rum = QLineEdit()
         self.rum.setMaxLength(35)
         self.debtor_name = QLineEdit(debtor_name)
@@ -199,17 +273,17 @@ class MandateDialog(_Form):
         self.add_row("Signé le *", self.signed_on, "signed_on")
         self.finish("Enregistrer le mandat")
 
-    def save(self) -> Any:
-        return self.record(
-            MandateInput(
-                self.rum.text(),
-                self.debtor_name.text(),
-                self.iban.text(),
-                self.bic.text(),
-                self.kind.currentData(),
-                edited_date(self.signed_on),
-            )
+    def work(self) -> Callable[[], uuid.UUID]:
+        mandate = MandateInput(
+            self.rum.text(),
+            self.debtor_name.text(),
+            self.iban.text(),
+            self.bic.text(),
+            self.kind.currentData(),
+            edited_date(self.signed_on),
         )
+        record = self.record
+        return lambda: record(mandate)
 
 
 class CreditNoteDialog(_Form):
@@ -263,31 +337,50 @@ class CreditNoteDialog(_Form):
         return reason, cents
 
 
+STATEMENT_COLUMNS: tuple[Column[StatementLine], ...] = (
+    Column("Date", lambda line: f"{line.on:%d/%m/%Y}", lambda line: line.on, width=90),
+    Column("Opération", lambda line: line.label, width=380),
+    Column(
+        "Débit",
+        lambda line: format_euros(line.debit_cents, with_cents=True) if line.debit_cents else "",
+        lambda line: line.debit_cents,
+        right=True,
+    ),
+    Column(
+        "Crédit",
+        lambda line: format_euros(line.credit_cents, with_cents=True) if line.credit_cents else "",
+        lambda line: line.credit_cents,
+        right=True,
+    ),
+    Column(
+        "Solde",
+        lambda line: format_euros(line.balance_cents, with_cents=True),
+        lambda line: line.balance_cents,
+        right=True,
+    ),
+)
+
+
 class StatementDialog(QDialog):
-    """The provider's account: what was invoiced and paid, with the running balance."""
+    """The provider's account: what was invoiced and paid, with the running balance (the
+    lines read by the caller on a worker thread)."""
 
     def __init__(
-        self, company_name: str, lines: list[StatementLine], parent: QWidget | None = None
+        self,
+        context: AppContext,
+        company_name: str,
+        lines: list[StatementLine],
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Relevé de compte — {company_name}")
         self.resize(820, 480)
-        self.table = QTreeWidget()
-        self.table.setRootIsDecorated(False)
-        self.table.setHeaderLabels(["Date", "Opération", "Débit", "Crédit", "Solde"])
-        self.table.setColumnWidth(0, 90)
-        self.table.setColumnWidth(1, 380)
-        for line in lines:
-            QTreeWidgetItem(
-                self.table,
-                [
-                    f"{line.on:%d/%m/%Y}",
-                    line.label,
-                    format_euros(line.debit_cents, with_cents=True) if line.debit_cents else "",
-                    format_euros(line.credit_cents, with_cents=True) if line.credit_cents else "",
-                    format_euros(line.balance_cents, with_cents=True),
-                ],
-            )
+        keep_window(context.remembered, self, "billing/statement")
+        self.model: RowsModel[StatementLine] = RowsModel(STATEMENT_COLUMNS, parent=self)
+        self.model.reset(lines)
+        # In date order: the running balance reads from top to bottom.
+        self.table = rows_view(self.model, "statement", sortable=False)
+        context.remembered.keep_header(self.table.header(), "billing/statement")
         balance = lines[-1].balance_cents if lines else 0
         self.balance = QLabel(
             f"Solde dû : {format_euros(balance, with_cents=True)}"

@@ -1,28 +1,26 @@
 """Direct debits: prepare a collection (the server picks the invoices), write the pain.008 file
-for the bank, and record what the bank rejected."""
+for the bank (built and written on a worker thread), and record what the bank rejected."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDateEdit,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.billing.dunning import DunningPolicy
 from app.billing.sepa import (
     Creditor,
     DebitFileRefused,
@@ -30,15 +28,21 @@ from app.billing.sepa import (
     next_settlement_day,
     pain008,
 )
-from app.clock import Clock, paris_today
+from app.clock import paris_today
+from app.domain.errors import ActionRefused
 from app.domain.money import format_euros
 from app.reports.pdf_parts import Letterhead
-from app.services.billing.collection import CollectionService
-from app.services.billing.collection_queries import CollectionQueries, DebitRow
+from app.services.billing.collection_queries import DebitRow
 from ui.billing.collection_dialogs import RejectDialog, date_edit, edited_date
-from ui.core.dialog_parts import save_file
+from ui.billing.rows_model import ROW_ROLE, Column, RowsModel, current_row, rows_view
+from ui.billing.seen import RefreshWhenSeen
+from ui.core.context import AppContext
+from ui.core.dialog_parts import save_in_background
+from ui.core.item_views import on_row_activated
+from ui.core.operations import Operation
 
-ROW_ROLE = Qt.ItemDataRole.UserRole
+FOLDER = "billing/debits"
+TABLES = ("debit_batches", "payments", "invoices", "sepa_mandates")
 DebitRun = Callable[[str], Awaitable[dict[str, Any]]]
 
 
@@ -65,24 +69,79 @@ def lines_of(answer: dict[str, Any]) -> list[DebitLine]:
     ]
 
 
+@dataclass(frozen=True)
+class Batch:
+    id: uuid.UUID
+    message_id: str
+    collection_date: date
+    count: int
+    total_cents: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    number: str
+    buyer_name: str
+    open_cents: int
+    reason: str
+
+
+def _euros(cents: int) -> str:
+    return format_euros(cents, with_cents=True)
+
+
+BATCH_COLUMNS: tuple[Column[Batch], ...] = (
+    Column("Remise", lambda b: b.message_id, width=260),
+    Column("Prélevée le", lambda b: f"{b.collection_date:%d/%m/%Y}", lambda b: b.collection_date),
+    Column("Prélèvements", lambda b: str(b.count), lambda b: b.count, right=True),
+    Column("Total", lambda b: _euros(b.total_cents), lambda b: b.total_cents, right=True),
+)
+DEBIT_COLUMNS: tuple[Column[DebitRow], ...] = (
+    Column(
+        "Prélevée le",
+        lambda d: f"{d.collection_date:%d/%m/%Y}",
+        lambda d: d.collection_date,
+        width=85,
+    ),
+    Column("Prestataire", lambda d: d.buyer_name, lambda d: d.buyer_name.lower(), width=240),
+    Column("Facture", lambda d: d.invoice_number, width=120),
+    Column(
+        "Montant", lambda d: _euros(d.amount_cents), lambda d: d.amount_cents, right=True, width=100
+    ),
+    Column("Remise", lambda d: d.message_id, width=240),
+    Column(
+        "Rejet",
+        lambda d: f"rejeté ({d.rejected_code})" if d.rejected_code else "",
+        late=lambda d: d.rejected_code is not None,
+    ),
+)
+SKIPPED_COLUMNS: tuple[Column[Skipped], ...] = (
+    Column("Facture", lambda s: s.number, width=120),
+    Column("Prestataire", lambda s: s.buyer_name, width=240),
+    Column(
+        "Reste dû", lambda s: _euros(s.open_cents), lambda s: s.open_cents, right=True, width=100
+    ),
+    Column("Non prélevée car", lambda s: s.reason),
+)
+
+
 class DebitTab(QWidget):
     def __init__(
         self,
-        queries: CollectionQueries,
-        service: CollectionService,
-        clock: Clock,
-        letterhead: Letterhead,
+        context: AppContext,
         debit_run: DebitRun | None,
-        policy: DunningPolicy,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.queries = queries
-        self.service = service
-        self.clock = clock
-        self.creditor = creditor_of(letterhead)
+        self.context = context
+        self.queries = context.collection_queries
+        self.service = context.collection
+        self.clock = context.clock
+        self.creditor = creditor_of(context.settings.letterhead)
         self.debit_run_call = debit_run
-        today = paris_today(clock())
+        self.reject_dialog: RejectDialog | None = None
+        policy = context.settings.dunning
+        today = paris_today(self.clock())
         self.collection_date: QDateEdit = date_edit(next_settlement_day(today + timedelta(days=1)))
         self.prepare_button = QPushButton("Préparer la remise…")
         self.prepare_button.clicked.connect(lambda: self.prepare())
@@ -102,29 +161,21 @@ class DebitTab(QWidget):
         top.addWidget(self.collection_date)
         top.addWidget(self.prepare_button)
         top.addStretch(1)
-        self.skipped = QTreeWidget()
-        self.skipped.setRootIsDecorated(False)
-        self.skipped.setHeaderLabels(["Facture", "Prestataire", "Reste dû", "Non prélevée car"])
+        remembered = context.remembered
+        self.skipped_model: RowsModel[Skipped] = RowsModel(SKIPPED_COLUMNS, parent=self)
+        self.skipped = rows_view(self.skipped_model, "skipped")
         self.skipped.setMaximumHeight(130)
-        for column, width in enumerate((120, 240, 100)):
-            self.skipped.setColumnWidth(column, width)
-        self.batches = QTreeWidget()
-        self.batches.setObjectName("batches")
-        self.batches.setRootIsDecorated(False)
-        self.batches.setHeaderLabels(["Remise", "Prélevée le", "Prélèvements", "Total"])
+        remembered.keep_header(self.skipped.header(), "billing/debits/skipped")
+        self.batch_model: RowsModel[Batch] = RowsModel(BATCH_COLUMNS, parent=self)
+        self.batches = rows_view(self.batch_model, "batches")
         self.batches.setMaximumHeight(140)
-        self.batches.setColumnWidth(0, 260)
-        self.batches.itemActivated.connect(lambda _item: self.save_batch_file())
+        remembered.keep_header(self.batches.header(), "billing/debits/batches")
+        on_row_activated(self.batches, ROW_ROLE, lambda _batch: self.save_batch_file())
         save_batch = QPushButton("Enregistrer le fichier pain.008…")
         save_batch.clicked.connect(lambda: self.save_batch_file())
-        self.debits = QTreeWidget()
-        self.debits.setObjectName("debits")
-        self.debits.setRootIsDecorated(False)
-        self.debits.setHeaderLabels(
-            ["Prélevée le", "Prestataire", "Facture", "Montant", "Remise", "Rejet"]
-        )
-        for column, width in enumerate((85, 240, 120, 100, 240)):
-            self.debits.setColumnWidth(column, width)
+        self.debit_model: RowsModel[DebitRow] = RowsModel(DEBIT_COLUMNS, parent=self)
+        self.debits = rows_view(self.debit_model, "debits")
+        remembered.keep_header(self.debits.header(), "billing/debits/debits")
         self.reject_button = QPushButton("Enregistrer un rejet…")
         self.reject_button.clicked.connect(lambda: self.record_reject())
         batch_actions = QHBoxLayout()
@@ -144,33 +195,37 @@ class DebitTab(QWidget):
         layout.addWidget(QLabel("Prélèvements des 6 derniers mois"))
         layout.addWidget(self.debits)
         layout.addLayout(debit_actions)
+        self.seen = RefreshWhenSeen(self, context.changes, TABLES, self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
-        self.batches.clear()
-        for batch_id, message_id, on, count, total in self.queries.batches():
-            item = QTreeWidgetItem(
-                self.batches,
-                [message_id, f"{on:%d/%m/%Y}", str(count), format_euros(total, with_cents=True)],
-            )
-            item.setData(0, ROW_ROLE, batch_id)
-        self.debits.clear()
+    def refresh(self) -> Operation[Any]:
+        """Read the batches and the last six months of debits on a worker thread."""
+        queries = self.queries
         since = paris_today(self.clock()) - timedelta(days=183)
-        for debit in self.queries.debits(since):
-            item = QTreeWidgetItem(
-                self.debits,
-                [
-                    f"{debit.collection_date:%d/%m/%Y}",
-                    debit.buyer_name,
-                    debit.invoice_number,
-                    format_euros(debit.amount_cents, with_cents=True),
-                    debit.message_id,
-                    f"rejeté ({debit.rejected_code})" if debit.rejected_code else "",
-                ],
-            )
-            item.setData(0, ROW_ROLE, debit)
-            if debit.rejected_code:
-                item.setForeground(5, Qt.GlobalColor.darkRed)
+
+        def read() -> tuple[list[Batch], list[DebitRow]]:
+            batches = [Batch(*row) for row in queries.batches()]
+            return batches, queries.debits(since)
+
+        def show(found: tuple[list[Batch], list[DebitRow]]) -> None:
+            batches, debits = found
+            batch, debit = current_row(self.batches), current_row(self.debits)
+            self.batch_model.reset(batches)
+            self.debit_model.reset(debits)
+            self._select_again(self.batches, self.batch_model, batch, lambda b: b.id)
+            self._select_again(self.debits, self.debit_model, debit, lambda d: d.payment_id)
+
+        return self.context.operations.run(read, show, owner=self, label="prélèvements")
+
+    @staticmethod
+    def _select_again(
+        view: Any, model: RowsModel[Any], row: Any, key: Callable[[Any], Any]
+    ) -> None:
+        if row is None:
+            return
+        found = model.find(lambda r: key(r) == key(row))
+        if found is not None:
+            view.setCurrentIndex(model.index(found, 0))
 
     def prepare(self, path: Path | None = None) -> asyncio.Future[None] | None:
         if self.debit_run_call is None:
@@ -179,7 +234,8 @@ class DebitTab(QWidget):
         self.status.setText("Préparation de la remise par le serveur…")
         return asyncio.ensure_future(self.ask(edited_date(self.collection_date), path))
 
-    async def ask(self, collection_date: date, path: Path | None = None) -> Path | None:
+    async def ask(self, collection_date: date, path: Path | None = None) -> Operation[Path] | None:
+        """Ask the server for the collection, then write its file (on a worker thread)."""
         assert self.debit_run_call is not None
         try:
             answer = await self.debit_run_call(collection_date.isoformat())
@@ -202,59 +258,72 @@ class DebitTab(QWidget):
             f"{format_euros(total, with_cents=True)}, le {collection_date:%d/%m/%Y}. "
             "Enregistrez le fichier et déposez-le sur le site de la banque."
         )
-        return self.write_file(answer["message_id"], collection_date, lines, path)
+        message_id = answer["message_id"]
+        # The server recorded the batch: it comes here with the next pull (the sync announces).
+        return self.write_file(message_id, lambda: (collection_date, lines), path)
 
     def show_skipped(self, skipped: list[dict[str, Any]]) -> None:
-        self.skipped.clear()
-        for row in skipped:
-            QTreeWidgetItem(
-                self.skipped,
-                [
-                    row["number"],
-                    row["buyer_name"],
-                    format_euros(row["open_cents"], with_cents=True),
-                    row["reason"],
-                ],
-            )
+        self.skipped_model.reset(
+            [
+                Skipped(row["number"], row["buyer_name"], row["open_cents"], row["reason"])
+                for row in skipped
+            ]
+        )
 
     def write_file(
-        self, message_id: str, on: date, lines: list[DebitLine], path: Path | None
-    ) -> Path | None:
-        try:
-            xml = pain008(self.creditor, message_id, on, lines)
-        except DebitFileRefused as refused:
-            QMessageBox.warning(self, "Fichier de prélèvement", str(refused))
-            return None
-        return save_file(
+        self,
+        message_id: str,
+        content: Callable[[], tuple[date, list[DebitLine]]],
+        path: Path | None,
+    ) -> Operation[Path] | None:
+        """Ask where (unless `path`), then read the lines and build the pain.008 file on a
+        worker thread; a file the bank's schema would refuse is said, nothing written."""
+        creditor = self.creditor
+
+        def xml() -> bytes:
+            on, lines = content()
+            try:
+                return pain008(creditor, message_id, on, lines)
+            except DebitFileRefused as refused:
+                raise ActionRefused(str(refused)) from refused
+
+        return save_in_background(
+            self.context,
             self,
             "Enregistrer le fichier de prélèvement",
             f"{message_id}.xml",
             "XML (*.xml)",
-            lambda: xml,
-            path,
+            xml,
+            folder_key=FOLDER,
+            path=path,
         )
 
-    def save_batch_file(self, path: Path | None = None) -> Path | None:
-        item = self.batches.currentItem()
-        if item is None:
+    def save_batch_file(self, path: Path | None = None) -> Operation[Path] | None:
+        batch = current_row(self.batches)
+        if not isinstance(batch, Batch):
             return None
-        batch = self.queries.batch_file(item.data(0, ROW_ROLE))
-        return self.write_file(batch.message_id, batch.collection_date, batch.lines, path)
+        queries = self.queries
+
+        def lines() -> tuple[date, list[DebitLine]]:
+            found = queries.batch_file(batch.id)
+            return found.collection_date, found.lines
+
+        return self.write_file(batch.message_id, lines, path)
 
     def record_reject(self) -> RejectDialog | None:
-        item = self.debits.currentItem()
-        if item is None:
+        debit = current_row(self.debits)
+        if not isinstance(debit, DebitRow):
             QMessageBox.information(self, "Rejet", "Sélectionnez le prélèvement rejeté.")
             return None
-        debit: DebitRow = item.data(0, ROW_ROLE)
+        service = self.service
         dialog = RejectDialog(
+            self.context,
             f"Prélèvement de {format_euros(debit.amount_cents, with_cents=True)} du "
             f"{debit.collection_date:%d/%m/%Y} — facture {debit.invoice_number}, "
             f"{debit.buyer_name}",
-            paris_today(self.clock()),
-            lambda code, on: self.service.record_reject(debit.payment_id, code, on),
+            lambda code, on: service.record_reject(debit.payment_id, code, on),
             self,
         )
-        dialog.accepted.connect(self.refresh)
+        self.reject_dialog = dialog
         dialog.open()
         return dialog

@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -18,8 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -27,17 +24,52 @@ from PySide6.QtWidgets import (
 from app.billing.monthly_bill import month_label
 from app.clock import Clock, paris_today
 from app.domain.money import format_euros
+from ui.billing.rows_model import Column, RowsModel, rows_view
+from ui.core.remembered import Remembered, keep_window
 
 InvoiceRun = Callable[[str, bool], Awaitable[dict[str, Any]]]
-ANOMALY = Qt.GlobalColor.darkRed
+RunRow = dict[str, Any]  # one invoice of the server's answer
+
+
+def _euros(key: str) -> Callable[[RunRow], str]:
+    return lambda row: format_euros(row[key], with_cents=True)
+
+
+RUN_COLUMNS: tuple[Column[RunRow], ...] = (
+    Column(
+        "Prestataire", lambda r: r["company_name"], lambda r: r["company_name"].lower(), width=260
+    ),
+    Column("N°", lambda r: r["number"] or "brouillon", width=120),
+    Column("HT", _euros("net_cents"), lambda r: r["net_cents"], right=True, width=100),
+    Column("TVA", _euros("vat_cents"), lambda r: r["vat_cents"], right=True, width=90),
+    Column("TTC", _euros("gross_cents"), lambda r: r["gross_cents"], right=True, width=100),
+    Column(
+        "Anomalies",
+        lambda r: ", ".join(r["anomalies"]),
+        lambda r: (len(r["anomalies"]), ", ".join(r["anomalies"])),
+        late=lambda r: bool(r["anomalies"]),
+    ),
+)
 
 
 class InvoiceRunDialog(QDialog):
-    def __init__(self, run: InvoiceRun | None, clock: Clock, parent: QWidget | None = None) -> None:
+    """The server answers with every invoice of the month (one per provider: a list of
+    thousands), shown through a table model. `remembered` (the context's) keeps its size and
+    columns; its caller in ui/queue may pass it."""
+
+    def __init__(
+        self,
+        run: InvoiceRun | None,
+        clock: Clock,
+        parent: QWidget | None = None,
+        remembered: Remembered | None = None,
+    ) -> None:
         super().__init__(parent)
         self.run = run
         self.setWindowTitle("Facturation mensuelle")
         self.resize(1050, 620)
+        if remembered is not None:
+            keep_window(remembered, self, "billing/invoice-run")
         self.month = QComboBox()
         first = paris_today(clock()).replace(day=1)
         month = first
@@ -53,12 +85,10 @@ class InvoiceRunDialog(QDialog):
             for button in (self.preview_button, self.issue_button):
                 button.setEnabled(False)
                 button.setToolTip("Poste non relié au serveur : la facturation est faite par lui.")
-        self.table = QTreeWidget()
-        self.table.setObjectName("run")
-        self.table.setRootIsDecorated(False)
-        self.table.setHeaderLabels(["Prestataire", "N°", "HT", "TVA", "TTC", "Anomalies"])
-        for column, width in enumerate((260, 120, 100, 90, 100)):
-            self.table.setColumnWidth(column, width)
+        self.model: RowsModel[RunRow] = RowsModel(RUN_COLUMNS, parent=self)
+        self.table = rows_view(self.model, "run")
+        if remembered is not None:
+            remembered.keep_header(self.table.header(), "billing/invoice-run")
         self.summary = QLabel()
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -81,7 +111,7 @@ class InvoiceRunDialog(QDialog):
         self.month.currentIndexChanged.connect(lambda _i: self._clear())
 
     def _clear(self) -> None:
-        self.table.clear()
+        self.model.reset([])
         self.summary.clear()
         self.issue_button.setEnabled(False)
 
@@ -117,22 +147,8 @@ class InvoiceRunDialog(QDialog):
             self.preview_button.setEnabled(True)
 
     def show_answer(self, answer: dict[str, Any]) -> None:
-        self.table.clear()
         rows = answer["invoices"]
-        for row in rows:
-            item = QTreeWidgetItem(
-                self.table,
-                [
-                    row["company_name"],
-                    row["number"] or "brouillon",
-                    format_euros(row["net_cents"], with_cents=True),
-                    format_euros(row["vat_cents"], with_cents=True),
-                    format_euros(row["gross_cents"], with_cents=True),
-                    ", ".join(row["anomalies"]),
-                ],
-            )
-            if row["anomalies"]:
-                item.setForeground(5, ANOMALY)
+        self.model.reset(rows)
         net = sum(r["net_cents"] for r in rows)
         gross = sum(r["gross_cents"] for r in rows)
         flagged = sum(1 for r in rows if r["anomalies"])

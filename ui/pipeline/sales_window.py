@@ -338,13 +338,7 @@ class SalesWindow(QMainWindow):
         account = payments = None
         if provider_id is not None and file is not None:
             # The billing screen as it is: it reads its rows itself.
-            payments = ProviderPayments(
-                self.context.collection_queries,
-                self.context.collection,
-                provider_id,
-                file.provider.company_name,
-                self.clock,
-            )
+            payments = ProviderPayments(self.context, provider_id, file.provider.company_name)
             account = ProviderAccount(
                 self.context, provider_id, lambda: self.open_contract(provider_id)
             )

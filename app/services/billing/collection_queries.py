@@ -31,7 +31,7 @@ from app.persistence.models import (
     SepaMandate,
 )
 from app.reports.reminder_pdf import ReminderLetter
-from app.services.billing.receivables import Receivable, receivables
+from app.services.billing.receivables import Receivable, receivables, receivables_query
 
 
 class InvoiceState(StrEnum):
@@ -78,6 +78,13 @@ class InvoiceListRow:
             return "Réglée"
         late = (today - self.due_date).days
         return f"En retard ({late} j)" if late > 0 else "À échoir"
+
+
+@dataclass(frozen=True)
+class InvoiceTotals:
+    count: int
+    gross_cents: int
+    open_cents: int
 
 
 @dataclass(frozen=True)
@@ -157,20 +164,14 @@ class CollectionQueries:
         self.sessions = sessions
 
     def invoices(
-        self, wanted: InvoiceFilter, today: date, limit: int = 2000
+        self, wanted: InvoiceFilter, today: date, limit: int = 2000, before: str | None = None
     ) -> list[InvoiceListRow]:
-        conditions: list[ColumnElement[bool]] = []
-        if wanted.period is not None:
-            conditions.append(Invoice.period_start == wanted.period.replace(day=1))
-        if wanted.provider_id is not None:
-            conditions.append(Invoice.provider_id == wanted.provider_id)
-        text = wanted.text.strip()
-        if text:
-            like = f"%{text}%"
-            conditions.append(or_(Invoice.number.ilike(like), Invoice.buyer_name.ilike(like)))
+        """Invoices and credit notes, the highest number first; `before` (the last number of
+        the page shown) gives the next page, through the number's unique index."""
+        conditions = self._invoice_conditions(wanted, today)
+        if before is not None:
+            conditions.append(Invoice.number < before)
         with self.sessions() as session:
-            if wanted.state == InvoiceState.OVERDUE:
-                conditions.append(Invoice.due_date < today)
             found = receivables(
                 session,
                 *conditions,
@@ -223,6 +224,52 @@ class CollectionQueries:
                 ]
         rows.sort(key=lambda r: r.number, reverse=True)
         return rows[:limit]
+
+    def invoice_totals(self, wanted: InvoiceFilter, today: date) -> InvoiceTotals:
+        """How many documents the filter finds, their total incl. VAT and what remains due:
+        the list's summary, whatever page of it is shown."""
+        conditions = self._invoice_conditions(wanted, today)
+        found = receivables_query(
+            *conditions,
+            open_only=wanted.state in (InvoiceState.OPEN, InvoiceState.OVERDUE),
+            settled_only=wanted.state == InvoiceState.PAID,
+        ).subquery()
+        with self.sessions() as session:
+            count, gross, open_cents = session.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(found.c.gross_cents), 0),
+                    func.coalesce(
+                        func.sum(found.c.gross_cents + found.c.credited_cents - found.c.paid_cents),
+                        0,
+                    ),
+                ).select_from(found)
+            ).one()
+            if wanted.state == InvoiceState.ALL:
+                notes, notes_gross = session.execute(
+                    select(func.count(), func.coalesce(func.sum(Invoice.gross_cents), 0)).where(
+                        Invoice.kind == InvoiceKind.CREDIT_NOTE,
+                        Invoice.status == InvoiceStatus.ISSUED,
+                        *conditions,
+                    )
+                ).one()
+                count, gross = count + notes, gross + notes_gross
+        return InvoiceTotals(int(count), int(gross), int(open_cents))
+
+    @staticmethod
+    def _invoice_conditions(wanted: InvoiceFilter, today: date) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if wanted.period is not None:
+            conditions.append(Invoice.period_start == wanted.period.replace(day=1))
+        if wanted.provider_id is not None:
+            conditions.append(Invoice.provider_id == wanted.provider_id)
+        text = wanted.text.strip()
+        if text:
+            like = f"%{text}%"
+            conditions.append(or_(Invoice.number.ilike(like), Invoice.buyer_name.ilike(like)))
+        if wanted.state == InvoiceState.OVERDUE:
+            conditions.append(Invoice.due_date < today)
+        return conditions
 
     def dunning(self, today: date, policy: DunningPolicy) -> list[DunningRow]:
         """Overdue invoices, the most late first, with their reminders and what they owe."""

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.billing.invoices import InvoiceKind, InvoiceStatus
@@ -33,17 +34,13 @@ class Receivable:
         return self.gross_cents + self.credited_cents - self.paid_cents
 
 
-def receivables(
-    session: Session,
+def receivables_query(
     *conditions: ColumnElement[bool],
     open_only: bool = False,
     settled_only: bool = False,
-    newest_first: bool = False,
-    limit: int | None = None,
-) -> list[Receivable]:
-    """Issued invoices (not credit notes) matching `conditions`, oldest due first (or the most
-    recently issued first). The sums are correlated subqueries on indexed columns, so a short
-    list costs a few index lookups per row, whatever the size of the books."""
+) -> Select[Any]:
+    """The query of `receivables`, unordered: its columns are those of `Receivable` (the
+    last two labelled `credited_cents` and `paid_cents`), to page it or to total it."""
     note = aliased(Invoice)
     credited_cents = func.coalesce(
         select(func.sum(note.gross_cents))
@@ -55,14 +52,14 @@ def receivables(
         .correlate(Invoice)
         .scalar_subquery(),
         0,
-    )
+    ).label("credited_cents")
     paid_cents = func.coalesce(
         select(func.sum(Payment.amount_cents))
         .where(Payment.invoice_id == Invoice.id, Payment.deleted.is_(False))
         .correlate(Invoice)
         .scalar_subquery(),
         0,
-    )
+    ).label("paid_cents")
     query = select(
         Invoice.id,
         Invoice.provider_id,
@@ -81,10 +78,26 @@ def receivables(
         Invoice.deleted.is_(False),
         *conditions,
     )
+    open_cents = Invoice.gross_cents + credited_cents.element - paid_cents.element
     if open_only:
-        query = query.where(Invoice.gross_cents + credited_cents - paid_cents > 0)
+        query = query.where(open_cents > 0)
     if settled_only:
-        query = query.where(Invoice.gross_cents + credited_cents - paid_cents <= 0)
+        query = query.where(open_cents <= 0)
+    return query
+
+
+def receivables(
+    session: Session,
+    *conditions: ColumnElement[bool],
+    open_only: bool = False,
+    settled_only: bool = False,
+    newest_first: bool = False,
+    limit: int | None = None,
+) -> list[Receivable]:
+    """Issued invoices (not credit notes) matching `conditions`, oldest due first (or the most
+    recently issued first). The sums are correlated subqueries on indexed columns, so a short
+    list costs a few index lookups per row, whatever the size of the books."""
+    query = receivables_query(*conditions, open_only=open_only, settled_only=settled_only)
     if newest_first:
         query = query.order_by(Invoice.number.desc())  # its unique index: no sort
     else:

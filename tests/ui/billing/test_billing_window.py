@@ -20,8 +20,21 @@ from app.persistence.models import DebitBatch, Payment, SepaMandate
 from tests.conftest import TUESDAY_11H_PARIS
 from tests.contract_fixtures import add_issued_invoice
 from tests.pdf_checks import fonts_not_embedded
+from tests.ui.conftest import settle
 from ui.billing.billing_window import BillingCalls, BillingWindow
 from ui.core.context import AppContext
+
+
+def _rows(view: Any) -> int:
+    return view.model().rowCount()
+
+
+def _text(view: Any, row: int, column: int) -> str:
+    return view.model().index(row, column).data()
+
+
+def _pick(view: Any, row: int) -> None:
+    view.setCurrentIndex(view.model().index(row, 0))
 
 
 def _finish(step: Any) -> Any:
@@ -58,6 +71,8 @@ def _window(qtbot, workspace, rep, clock, calls: BillingCalls | None = None) -> 
         AppContext(workspace, rep, clock, lambda _url: False), calls or BillingCalls()
     )
     qtbot.addWidget(window)
+    window.show()
+    settle(qtbot, window)
     return window
 
 
@@ -65,23 +80,30 @@ def test_the_invoice_list_filters_opens_the_pdf_and_saves_the_facturx(  # type: 
     qtbot, workspace, rep, clock, books, tmp_path
 ) -> None:
     tab = _window(qtbot, workspace, rep, clock).invoices
-    assert tab.table.topLevelItemCount() == 2
+    assert _rows(tab.table) == 2
     assert "reste dû 240,00" in tab.summary.text().replace("\u202f", " ").replace("\xa0", " ")
     tab.search.setText("000002")
-    assert tab.table.topLevelItemCount() == 1
-    assert tab.table.topLevelItem(0).text(7) == "À échoir"
+    tab.search.returnPressed.emit()  # Entrée: no wait for the pause in typing
+    settle(qtbot, tab)
+    assert _rows(tab.table) == 1
+    assert _text(tab.table, 0, 7) == "À échoir"
     tab.search.clear()
     tab.state.setCurrentIndex(tab.state.findData("paid"))
-    assert tab.table.topLevelItemCount() == 1  # the debited one
-    assert tab.table.topLevelItem(0).text(7) == "Réglée"
+    qtbot.waitUntil(lambda: _rows(tab.table) == 1 and tab.search.text() == "")
+    settle(qtbot, tab)
+    assert _rows(tab.table) == 1  # the debited one
+    assert _text(tab.table, 0, 7) == "Réglée"
     tab.select_number("F2026-000001")
-    viewer = tab.open_pdf()
+    assert tab.open_pdf() is not None
+    settle(qtbot, tab)
+    viewer = tab.viewer
     assert viewer is not None and viewer.pages.count() == 1
     assert viewer.page_count.text().startswith("1 page(s)")
     viewer.set_zoom(4)
     assert "200 %" in viewer.page_count.text()
-    path = tab.save_facturx(tmp_path / "F2026-000001.pdf")
-    assert path is not None
+    path = tmp_path / "F2026-000001.pdf"
+    assert tab.save_facturx(path) is not None
+    settle(qtbot, tab)
     _name, xml = facturx.get_xml_from_pdf(path.read_bytes(), check_xsd=True)
     assert b"F2026-000001" in xml
 
@@ -100,16 +122,21 @@ def test_a_payment_typed_wrong_keeps_what_was_typed_then_pays(  # type: ignore[n
     assert dialog.reference.text() == "VIR DURAND 2"
     dialog.amount.setText("250,00")
     dialog.submit()
-    assert "dépasse" in dialog.field_errors["amount"].text()
+    settle(qtbot, tab)
+    assert dialog.isVisible() and "dépasse" in dialog.field_errors["amount"].text()
+    assert dialog.reference.text() == "VIR DURAND 2"
     dialog.amount.setText("100")
     dialog.submit()
+    settle(qtbot, tab)  # the write, then the list reading again on the change it announced
     assert not dialog.isVisible()
     tab.select_number("F2026-000002")
     row = tab.selected()
     assert row is not None and row.open_cents == 14_000
-    statement = tab.show_statement()
+    assert tab.show_statement() is not None
+    settle(qtbot, tab)
+    statement = tab.statement
     assert statement is not None
-    assert statement.table.topLevelItemCount() == 4  # two invoices, the debit, the transfer
+    assert _rows(statement.table) == 4  # two invoices, the debit, the transfer
     assert "140,00" in statement.balance.text()
 
 
@@ -145,13 +172,15 @@ def test_the_debit_file_is_written_from_the_servers_answer(  # type: ignore[no-u
 
     tab = _window(qtbot, workspace, rep, clock, BillingCalls(debit_run=debit_run)).debits
     assert tab.collection_date.date().toString("dd/MM/yyyy") == "03/12/2026"
-    path = _finish(tab.ask(date(2026, 12, 4), tmp_path / "remise.xml"))
+    path = tmp_path / "remise.xml"
+    assert _finish(tab.ask(date(2026, 12, 4), path)) is not None
+    settle(qtbot, tab)
     assert asked == ["2026-12-04"]
     xml = path.read_bytes()
     assert b"<MsgId>PRLV-20261204-ABC</MsgId>" in xml and b"<ReqdColltnDt>2026-12-04<" in xml
     assert b"<Id>FR72ZZZ123456</Id>" in xml  # our creditor identifier, from the settings
     assert "1 prélèvement(s)" in tab.status.text()
-    assert tab.skipped.topLevelItem(0).text(3) == "pas de mandat SEPA utilisable"
+    assert _text(tab.skipped, 0, 3) == "pas de mandat SEPA utilisable"
 
 
 def test_a_past_batch_file_is_saved_again(  # type: ignore[no-untyped-def]
@@ -178,10 +207,11 @@ def test_a_past_batch_file_is_saved_again(  # type: ignore[no-untyped-def]
             )
         )  # fmt: skip
     tab = _window(qtbot, workspace, rep, clock).debits
-    assert tab.batches.topLevelItemCount() == 1
-    tab.batches.setCurrentItem(tab.batches.topLevelItem(0))
-    path = tab.save_batch_file(tmp_path / "again.xml")
-    assert path is not None
+    assert _rows(tab.batches) == 1
+    _pick(tab.batches, 0)
+    path = tmp_path / "again.xml"
+    assert tab.save_batch_file(path) is not None
+    settle(qtbot, tab)
     xml = path.read_bytes()
     assert b"<MsgId>PRLV-20261104-ABC</MsgId>" in xml and b"<SeqTp>FRST</SeqTp>" in xml
     assert b"<EndToEndId>F2026-000001-2</EndToEndId>" in xml and b"RUM-DURAND-1" in xml
@@ -203,41 +233,52 @@ def test_a_rejected_debit_moves_the_invoice_into_dunning(  # type: ignore[no-unt
     qtbot, workspace, rep, clock, books
 ) -> None:
     window = _window(qtbot, workspace, rep, clock)
-    assert window.dunning.overdue.topLevelItemCount() == 0
+    assert _rows(window.dunning.overdue) == 0
     debits = window.debits
-    assert debits.debits.topLevelItemCount() == 1
-    debits.debits.setCurrentItem(debits.debits.topLevelItem(0))
+    window.tabs.setCurrentWidget(debits)
+    assert _rows(debits.debits) == 1
+    _pick(debits.debits, 0)
     dialog = debits.record_reject()
     assert dialog is not None
     dialog.submit()  # no reason chosen
-    assert dialog.field_errors["reject_code"].isVisible()
+    settle(qtbot, window)
+    assert dialog.isVisible() and dialog.field_errors["reject_code"].isVisible()
     dialog.code.setCurrentIndex(dialog.code.findData("AM04"))
     dialog.submit()
+    settle(qtbot, window)
     assert not dialog.isVisible()
-    assert debits.debits.topLevelItem(0).text(5) == "rejeté (AM04)"
-    window.tabs.setCurrentWidget(window.dunning)  # showing the tab reads it again
+    assert _text(debits.debits, 0, 5) == "rejeté (AM04)"
     dunning = window.dunning
-    assert dunning.overdue.topLevelItemCount() == 1
-    row = dunning.overdue.topLevelItem(0)
-    assert row.text(0) == "F2026-000001 (rejet)" and row.text(3) == "42 j"
-    assert row.text(6).startswith("40,00")
-    assert row.text(9) == "04/12/2026"  # 45 days after the due date
-    assert dunning.aged.topLevelItem(0).text(3).startswith("120,00")  # 31 to 60 days late
-    assert dunning.aged.topLevelItem(0).text(1).startswith("240,00")  # not yet due
-    dunning.overdue.setCurrentItem(row)
+    # Hidden, the dunning tab did not read the reject yet; showing it reads it again.
+    assert _rows(dunning.overdue) == 0 and dunning.seen.stale
+    window.tabs.setCurrentWidget(window.dunning)
+    settle(qtbot, window)
+    assert _rows(dunning.overdue) == 1
+    row = [_text(dunning.overdue, 0, column) for column in range(10)]
+    assert row[0] == "F2026-000001 (rejet)" and row[3] == "42 j"
+    assert row[6].startswith("40,00")
+    assert row[9] == "04/12/2026"  # 45 days after the due date
+    assert _text(dunning.aged, 0, 3).startswith("120,00")  # 31 to 60 days late
+    assert _text(dunning.aged, 0, 1).startswith("240,00")  # not yet due
+    _pick(dunning.overdue, 0)
     assert "relance amiable" in dunning.remind_button.text()
-    letter = dunning.record_reminder()
+    assert dunning.record_reminder() is not None
+    settle(qtbot, window)
+    letter = dunning.letter
     assert letter is not None and letter.windowTitle() == "Relance amiable — facture F2026-000001"
-    assert "Relance amiable" in dunning.overdue.topLevelItem(0).text(7)
+    settle(qtbot, window)  # the reminder announced: the tab in view reads it again
+    assert "Relance amiable" in _text(dunning.overdue, 0, 7)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(letter.pdf)).pages)
     assert fonts_not_embedded(letter.pdf) == set()
     for expected in ("F2026-000001", "120,00", "Indemnité forfaitaire", "40,00", "L441-10"):
         assert expected in text.replace("\xa0", " "), expected
-    dunning.overdue.setCurrentItem(dunning.overdue.topLevelItem(0))
     final = None
     for _ in range(2):
-        dunning.overdue.setCurrentItem(dunning.overdue.topLevelItem(0))
-        final = dunning.record_reminder()
+        _pick(dunning.overdue, 0)
+        dunning.record_reminder()
+        settle(qtbot, window)
+        final = dunning.letter
+        settle(qtbot, window)
     assert final is not None and "Mise en demeure" in "".join(
         page.extract_text() for page in PdfReader(io.BytesIO(final.pdf)).pages
     )
@@ -247,9 +288,11 @@ def test_a_rejected_debit_moves_the_invoice_into_dunning(  # type: ignore[no-unt
 def test_the_accounting_export_balances(qtbot, workspace, rep, clock, books, tmp_path) -> None:  # type: ignore[no-untyped-def]
     tab = _window(qtbot, workspace, rep, clock).export
     tab.month.setCurrentIndex(tab.month.findText("Octobre 2026"))
+    settle(qtbot, tab)
     assert "équilibré" in tab.summary.text()
-    path = tab.export(tmp_path / "journal.csv")
-    assert path is not None
+    path = tmp_path / "journal.csv"
+    assert tab.export(path) is not None
+    settle(qtbot, tab)
     text = path.read_text(encoding="utf-8-sig")
     assert "01/10/2026;VE;411000;" in text
     assert "26/10/2026;BQ;512000;;F2026-000001;Prélèvement SEPA" in text
@@ -311,36 +354,39 @@ def test_settings_file_can_change_the_dunning_calendar(tmp_path: Path) -> None:
 def test_the_providers_payments_tab_records_a_mandate_and_a_payment(  # type: ignore[no-untyped-def]
     qtbot, workspace, rep, clock, books, provider
 ) -> None:
-    from app.services.billing.collection import CollectionService
-    from app.services.billing.collection_queries import CollectionQueries
     from ui.billing.provider_payments import ProviderPayments
 
-    tab = ProviderPayments(
-        CollectionQueries(workspace.sessions),
-        CollectionService(workspace.sessions, clock, rep),
-        provider,
-        "Plomberie Martin",
-        clock,
-    )
+    context = AppContext(workspace, rep, clock, lambda _url: False)
+    tab = ProviderPayments(context, provider, "Plomberie Martin")
     qtbot.addWidget(tab)
+    tab.show()
+    settle(qtbot, tab)
     assert tab.balance.text().startswith("Reste dû : 240,00")
     dialog = tab.add_mandate()
     dialog.rum.setText("RUM-MARTIN-1")
     dialog.iban.setText("FR76 3000 4000 0312 3456 7890 144")  # wrong check digits
     dialog.submit()
+    settle(qtbot, tab)
     assert dialog.isVisible() and "IBAN" in dialog.field_errors["iban"].text()
     assert dialog.rum.text() == "RUM-MARTIN-1"
     dialog.iban.setText("FR76 3000 4000 0312 3456 7890 143")
     dialog.submit()
+    settle(qtbot, tab)
     assert not dialog.isVisible()
-    assert tab.mandates.topLevelItem(0).text(2) == "FR7630004000031234567890143"
-    assert tab.mandates.topLevelItem(0).text(6).startswith("valide")
-    tab.mandates.setCurrentItem(tab.mandates.topLevelItem(0))
-    assert tab.revoke_mandate()
-    assert tab.mandates.topLevelItem(0).text(6) == "mandat révoqué"
+    settle(qtbot, tab)  # the mandate announced: the tab reads it again
+    assert _text(tab.mandates, 0, 2) == "FR7630004000031234567890143"
+    assert _text(tab.mandates, 0, 6).startswith("valide")
+    _pick(tab.mandates, 0)
+    assert tab.revoke_mandate() is not None
+    settle(qtbot, tab)
+    assert _text(tab.mandates, 0, 6) == "mandat révoqué"
     payment = tab.record_payment()
     assert payment is not None
     payment.amount.setText("240")
     payment.submit()
+    settle(qtbot, tab)
     assert tab.balance.text().startswith("Reste dû : 0,00")
-    assert tab.show_statement().balance.text().startswith("Solde dû : 0,00")
+    tab.show_statement()
+    settle(qtbot, tab)
+    assert tab.statement is not None
+    assert tab.statement.balance.text().startswith("Solde dû : 0,00")

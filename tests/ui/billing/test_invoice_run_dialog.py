@@ -28,7 +28,7 @@ def _finish(step: Any) -> None:
         step.send(None)
 
 
-def test_preview_then_issue_after_confirmation(qtbot, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_preview_then_issue_after_confirmation(qtbot, qtmodeltester, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     asked: list[tuple[str, bool]] = []
 
     async def run(month: str, issue: bool) -> dict[str, Any]:
@@ -44,18 +44,19 @@ def test_preview_then_issue_after_confirmation(qtbot, clock, monkeypatch) -> Non
     assert dialog.month.currentText() == "Novembre 2026"
     assert not dialog.issue_button.isEnabled()
     _finish(dialog.ask(dialog.month.currentData(), False))
-    assert dialog.table.topLevelItemCount() == 2
-    assert dialog.table.topLevelItem(0).text(1) == "brouillon"
-    assert dialog.table.topLevelItem(1).text(5) == "SIREN manquant"
+    assert dialog.model.rowCount() == 2
+    assert dialog.model.index(0, 1).data() == "brouillon"
+    assert dialog.model.index(1, 5).data() == "SIREN manquant"
     assert "2 facture(s)" in dialog.summary.text() and "1 avec anomalie(s)" in dialog.summary.text()
     assert "aucune facture n'a de numéro" in dialog.status.text()
     assert dialog.issue_button.isEnabled()
+    qtmodeltester.check(dialog.model, force_py=True)
 
     monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.No)
     dialog.confirm_issue()
     assert asked == [("2026-11", False)]  # said no: nothing issued
     _finish(dialog.ask("2026-11", True))
-    assert dialog.table.topLevelItem(0).text(1) == "F2026-000001"
+    assert dialog.model.index(0, 1).data() == "F2026-000001"
     assert not dialog.issue_button.isEnabled()
     assert "Factures émises" in dialog.status.text()
 
@@ -70,7 +71,7 @@ def test_a_refusal_is_said_and_nothing_is_shown(qtbot, clock) -> None:  # type: 
     qtbot.addWidget(dialog)
     _finish(dialog.ask("2026-12", True))
     assert "pas terminé" in dialog.status.text()
-    assert dialog.table.topLevelItemCount() == 0
+    assert dialog.model.rowCount() == 0
 
 
 def test_offline_the_buttons_say_why(qtbot, clock) -> None:  # type: ignore[no-untyped-def]
