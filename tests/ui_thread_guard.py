@@ -74,16 +74,6 @@ STILL_ON_THE_UI_THREAD: frozenset[str] = frozenset(
         "ui.pipeline.sales_window:provider_dialog",
         "ui.pipeline.sales_window:refresh",
         "ui.pipeline.sales_window:simulation_dialog",
-        # ui/queue/
-        "ui.queue.main_window:<lambda>",
-        "ui.queue.main_window:_update_counts",
-        "ui.queue.main_window:call_lead",
-        "ui.queue.main_window:release",
-        "ui.queue.main_window:save",
-        "ui.queue.main_window:show_lead",
-        "ui.queue.queue_model:fetchMore",
-        "ui.queue.queue_model:reload",
-        "ui.queue.unsold_dialog:refresh",
         # ui/session/
         "ui.session.sign_in_dialog:authenticate",
         "ui.session.sign_in_dialog:local_accounts",
