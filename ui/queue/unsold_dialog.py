@@ -170,6 +170,7 @@ class UnsoldDialog(QDialog):
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.horizontalHeader().setStretchLastSection(True)
+        self.list.horizontalHeader().setSectionsMovable(True)
         for column, width in enumerate(COLUMN_WIDTHS):
             self.list.setColumnWidth(column, width)
         self.status = QLabel()
