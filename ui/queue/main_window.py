@@ -505,7 +505,7 @@ class MainWindow(QMainWindow):
 
         def stay() -> None:  # still on the call: the selection goes back to its lead
             if kept is not None:
-                QTimer.singleShot(0, lambda: self._highlight(kept))
+                QTimer.singleShot(0, self, lambda: self._highlight(kept))
 
         self.settle_running_call(lambda: self.show_lead(chosen), stay)
 

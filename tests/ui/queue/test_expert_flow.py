@@ -465,3 +465,25 @@ def test_the_window_remembers_its_splitter_and_columns(
     assert second.size() == first.size()
     assert second.table.columnWidth(2) == 333
     assert second.splitter.sizes() == sizes
+
+
+def test_choosing_another_row_during_a_call_asks_its_outcome_first(
+    qtbot, window, workspace, leads
+) -> None:
+    first, second, _third = leads
+    press(qtbot, window, Qt.Key.Key_F2)
+    press(qtbot, window, Qt.Key.Key_F3)
+    seen: dict = {}
+    _answer_running_call("Annuler", seen)
+    window.table.selectRow(window.model.row_of(second))  # stays on the call
+    settle(qtbot, window)
+    assert "est en cours" in seen["text"]
+    assert window.panel.detail.id == first
+    qtbot.waitUntil(lambda: window.table.currentIndex().row() == window.model.row_of(first))
+    _answer_running_call("Injoignable", seen)
+    window.table.selectRow(window.model.row_of(second))
+    settle(qtbot, window)
+    assert window.panel.detail.id == second and window.panel.timer.started_at is None
+    with workspace.sessions() as session:
+        attempt = session.scalars(select(CallAttempt)).one()
+        assert (attempt.lead_id, attempt.disposition) == (first, Disposition.UNREACHABLE)
