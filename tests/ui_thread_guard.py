@@ -24,22 +24,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
-# ui/ functions that still query or build PDFs on the UI thread (issue 15, in progress).
+# ui/ functions allowed to query on the UI thread, each with its reason.
 STILL_ON_THE_UI_THREAD: frozenset[str] = frozenset(
     {
-        # ui/queue/
-        "ui.queue.main_window:<lambda>",
-        "ui.queue.main_window:load_server_detail",
-        "ui.queue.main_window:search_on_server",
-        "ui.queue.queue_model:_merged_search",
-        "ui.queue.main_window:_update_counts",
-        "ui.queue.main_window:call_lead",
-        "ui.queue.main_window:release",
-        "ui.queue.main_window:save",
-        "ui.queue.main_window:show_lead",
-        "ui.queue.queue_model:fetchMore",
-        "ui.queue.queue_model:reload",
-        "ui.queue.unsold_dialog:refresh",
         # ui/session/: kept on purpose. open_or_recover opens the local workspace at start-up,
         # before any window (nothing to keep responsive), and with a server only after the
         # worker thread failed to open the account's file, to ask the user what to do (its

@@ -18,12 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import ActionRefused, FieldErrors
+from app.domain.errors import FieldErrors
 from app.domain.postcodes import ConsumerZone
 from app.services.leads.lead_actions import CallbackRequest, SlotRefused
 from ui.core import formatting
+from ui.core.changes import Changes
 from ui.core.dialog_parts import dialog_buttons, error_line
+from ui.core.operations import Operations
 from ui.core.validated_form import ValidatedForm
+from ui.queue.saving import Refusal, save_form
 
 
 def to_qdatetime(at: datetime, zone: ConsumerZone) -> QDateTime:
@@ -46,9 +49,14 @@ class CallbackDialog(QDialog):
         save: Callable[[CallbackRequest], None],
         consumer_requested: bool,
         parent: QWidget | None = None,
+        *,
+        operations: Operations,
+        changes: Changes,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Planifier un rappel")
+        self._operations = operations
+        self._changes = changes
         self.setMinimumWidth(600)
         self._zone = zone
         self._save = save
@@ -105,26 +113,33 @@ class CallbackDialog(QDialog):
             self.use_suggestion.hide()
 
     def submit(self) -> None:
+        """Save in the background; the dialog closes once saved, or says why it cannot."""
         self.form.clear_errors()
         self.refusal.hide()
         self.use_suggestion.hide()
-        try:
-            self._save(self.request())
-        except SlotRefused as refused:
-            self._suggested = refused.check.suggested_slot
-            message = refused.message
+        request = self.request()
+        save_form(
+            self._operations,
+            self,
+            lambda: self._save(request),
+            self._changes,
+            self._refused,
+            self._say,
+        )
+
+    def _say(self, message: str) -> None:
+        self.refusal.setText(message)
+        self.refusal.show()
+
+    def _refused(self, refusal: Refusal) -> None:
+        if isinstance(refusal, FieldErrors):
+            self.form.show_errors(refusal.errors)
+            return
+        message = refusal.message
+        if isinstance(refusal, SlotRefused):
+            self._suggested = refusal.check.suggested_slot
             if self._suggested is not None:
                 both = formatting.when_in_both_zones(self._suggested, self._zone.timezone)
                 message += f" Prochain créneau autorisé : {both}."
                 self.use_suggestion.show()
-            self.refusal.setText(message)
-            self.refusal.show()
-            return
-        except FieldErrors as errors:
-            self.form.show_errors(errors.errors)
-            return
-        except ActionRefused as refused:
-            self.refusal.setText(refused.message)
-            self.refusal.show()
-            return
-        self.accept()
+        self._say(message)

@@ -13,18 +13,27 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.enums import CLOSE_REASON_LABELS, CloseReason
-from app.domain.errors import ActionRefused
+from ui.core.changes import Changes
 from ui.core.dialog_parts import dialog_buttons, error_line
+from ui.core.operations import Operations
 from ui.core.validated_form import ValidatedForm
+from ui.queue.saving import save_form
 
 
 class CloseDialog(QDialog):
     def __init__(
-        self, save: Callable[[CloseReason, str], None], parent: QWidget | None = None
+        self,
+        save: Callable[[CloseReason, str], None],
+        parent: QWidget | None = None,
+        *,
+        operations: Operations,
+        changes: Changes,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Clôturer le lead")
         self._save = save
+        self._operations = operations
+        self._changes = changes
         layout = QVBoxLayout(self)
         self.form = ValidatedForm()
         self.reason = QComboBox()
@@ -41,10 +50,18 @@ class CloseDialog(QDialog):
         layout.addWidget(buttons)
 
     def submit(self) -> None:
-        try:
-            self._save(CloseReason(self.reason.currentData()), self.comment.text())
-        except ActionRefused as refused:
-            self.error.setText(refused.message)
-            self.error.show()
-            return
-        self.accept()
+        """Save in the background; the dialog closes once saved, or says why it cannot."""
+        self.error.hide()
+        reason, comment = CloseReason(self.reason.currentData()), self.comment.text()
+        save_form(
+            self._operations,
+            self,
+            lambda: self._save(reason, comment),
+            self._changes,
+            lambda refusal: self._say(str(refusal)),
+            self._say,
+        )
+
+    def _say(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()

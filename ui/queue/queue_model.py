@@ -1,9 +1,11 @@
-"""The queue as a lazily loaded table model: rows arrive a page at a time as the view scrolls."""
+"""The queue as a lazily loaded table model: rows arrive a page at a time as the view scrolls,
+read on worker threads."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -12,8 +14,9 @@ from PySide6.QtGui import QBrush, QColor
 from app.clock import Clock
 from app.domain.enums import DISPOSITION_LABELS, LEAD_STATUS_LABELS, OPEN_STATUSES
 from app.domain.postcodes import zone_for_departement
-from app.services.leads.queue import QueueCursor, QueueReader, QueueRow, QueueView
+from app.services.leads.queue import QueueCursor, QueuePage, QueueReader, QueueRow, QueueView
 from ui.core import formatting
+from ui.core.operations import Operations
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -48,11 +51,28 @@ _CALLBACK_DUE = QBrush(QColor("#fff4d6"))
 _CALLABLE = QBrush(QColor("#1b7f3b"))
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """What one reload read on a worker thread: the rows, where paging goes on, the lead asked."""
+
+    rows: list[QueueRow]
+    cursor: QueueCursor | None
+    callable_row: QueueRow | None = None
+
+
 class QueueTableModel(QAbstractTableModel):
-    def __init__(self, reader: QueueReader, clock: Clock) -> None:
+    """The queue's rows; every read runs on a worker thread of `operations`.
+
+    Each reload has a generation number: the answer of an older reload (or of a page asked
+    before it) arrives late and is dropped, so the rows shown always come from the latest
+    reload and the pages that followed it. While a read runs, the model keeps the rows it has.
+    """
+
+    def __init__(self, reader: QueueReader, clock: Clock, operations: Operations) -> None:
         super().__init__()
         self._reader = reader
         self._clock = clock
+        self._operations = operations
         self._rows: list[QueueRow] = []
         self._cursor: QueueCursor | None = None
         self._more = False
@@ -60,7 +80,13 @@ class QueueTableModel(QAbstractTableModel):
         self._search: str | None = None
         # The server's results for the search shown, for leads this workstation does not hold.
         self._server_rows: list[QueueRow] = []
+        self._generation = 0
+        self._loaded_generation = 0
+        self._fetching = False
+        # The "next lead" asked: (leads to pass over, what to do with the one found).
+        self._wanted: tuple[frozenset[uuid.UUID], Callable[[QueueRow | None], None]] | None = None
         self.on_loaded: Callable[[], None] | None = None
+        self.on_error: Callable[[str], None] | None = None
 
     # -- loading --------------------------------------------------------------------------
 
@@ -72,68 +98,118 @@ class QueueTableModel(QAbstractTableModel):
     def search_text(self) -> str | None:
         return self._search
 
+    @property
+    def loading(self) -> bool:
+        """A reload or a page is being read."""
+        return self._loaded_generation != self._generation or self._fetching
+
     def show_view(self, view: QueueView) -> None:
         self._view, self._search = view, None
         self.reload()
 
-    def show_search(self, text: str) -> None:
+    def show_search(self, text: str, on_loaded: Callable[[], None] | None = None) -> None:
         self._search, self._server_rows = text, []
-        self.reload()
+        self.reload(on_loaded)
 
-    def add_server_rows(self, rows: list[QueueRow]) -> int:
+    def add_server_rows(
+        self, rows: list[QueueRow], on_loaded: Callable[[], None] | None = None
+    ) -> None:
         """Merge the server's results into the search shown: the leads held here keep their
-        local row (fresher for what this workstation changed). Returns how many were added."""
+        local row (fresher for what this workstation changed)."""
         self._server_rows = [r for r in rows if r.from_server]
-        self.reload()
+        self.reload(on_loaded)
+
+    @property
+    def server_row_count(self) -> int:
         return sum(1 for r in self._rows if r.from_server)
 
-    def _merged_search(self, text: str) -> list[QueueRow]:
-        local = self._reader.search(text)
-        held = {r.lead_id for r in local}
-        remote = [r for r in self._server_rows if r.lead_id not in held]
-        return sorted(local + remote, key=lambda r: (r.submitted_at, r.lead_id), reverse=True)
+    def find_callable(
+        self, exclude: set[uuid.UUID], found: Callable[[QueueRow | None], None]
+    ) -> None:
+        """Reload the call queue and hand `found` its first lead that may be called now.
 
-    def reload(self) -> None:
-        self.beginResetModel()
-        if self._search is not None:
-            self._rows, self._cursor, self._more = self._merged_search(self._search), None, False
-        else:
-            head = self._reader.due_callbacks() if self._view == QueueView.CALL_QUEUE else []
-            page = self._reader.page(self._view)
-            self._rows = head + page.rows
-            self._cursor, self._more = page.next_cursor, page.next_cursor is not None
-        self.endResetModel()
-        if self.on_loaded:
-            self.on_loaded()
+        The pages read until that lead is found stay in the model (one read, as the view
+        would have paged). A reload started meanwhile takes the request over.
+        """
+        self._wanted = (frozenset(exclude), found)
+        self.reload()
+
+    def reload(self, on_loaded: Callable[[], None] | None = None) -> None:
+        """Read the first page again in the background; `on_loaded` once it is shown."""
+        self._generation += 1
+        generation = self._generation
+        view, search, reader = self._view, self._search, self._reader
+        server_rows = list(self._server_rows)
+        wanted = self._wanted if search is None and view == QueueView.CALL_QUEUE else None
+        exclude = wanted[0] if wanted is not None else None
+
+        def read() -> _Loaded:
+            if search is not None:
+                return _Loaded(_merged_search(reader.search(search), server_rows), None)
+            head = reader.due_callbacks() if view == QueueView.CALL_QUEUE else []
+            page = reader.page(view)
+            rows, cursor = head + page.rows, page.next_cursor
+            if exclude is None:
+                return _Loaded(rows, cursor)
+            return _first_callable(reader, view, rows, cursor, exclude)
+
+        def show(loaded: _Loaded) -> None:
+            if generation != self._generation:
+                return  # a newer reload is on its way
+            self.beginResetModel()
+            self._rows, self._cursor = loaded.rows, loaded.cursor
+            self._more = loaded.cursor is not None
+            self._loaded_generation = generation
+            self._fetching = False
+            self.endResetModel()
+            if self.on_loaded:
+                self.on_loaded()
+            if on_loaded is not None:
+                on_loaded()
+            if wanted is not None and self._wanted is wanted:
+                self._wanted = None
+                wanted[1](loaded.callable_row)
+
+        def failed(message: str) -> None:
+            if generation == self._generation:
+                self._loaded_generation = generation
+                if wanted is not None and self._wanted is wanted:
+                    self._wanted = None
+                    wanted[1](None)
+            if self.on_error is not None:
+                self.on_error(message)
+
+        self._operations.run(read, show, failed, owner=self)
 
     def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._more
+        return not parent.isValid() and self._more and not self.loading
 
     def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or not self._more:
+        if parent.isValid() or not self.canFetchMore():
             return
-        page = self._reader.page(self._view, self._cursor)
-        known = {r.lead_id for r in self._rows}
-        fresh = [r for r in page.rows if r.lead_id not in known]
-        self._cursor, self._more = page.next_cursor, page.next_cursor is not None
-        if fresh:
-            start = len(self._rows)
-            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
-            self._rows.extend(fresh)
-            self.endInsertRows()
+        self._fetching = True
+        generation, view, cursor, reader = self._generation, self._view, self._cursor, self._reader
 
-    def first_callable(self, exclude: set[uuid.UUID], max_pages: int = 50) -> QueueRow | None:
-        """The first loaded row that may be called now, loading more pages if needed."""
-        checked = 0
-        for _ in range(max_pages + 1):
-            for row in self._rows[checked:]:
-                if row.lead_id not in exclude and row.call is not None and row.call.allowed:
-                    return row
-            checked = len(self._rows)
-            if not self.canFetchMore():
-                return None
-            self.fetchMore()
-        return None
+        def append(page: QueuePage) -> None:
+            if generation != self._generation:
+                return  # the model was reloaded meanwhile: this page belongs to the old rows
+            self._fetching = False
+            known = {r.lead_id for r in self._rows}
+            fresh = [r for r in page.rows if r.lead_id not in known]
+            self._cursor, self._more = page.next_cursor, page.next_cursor is not None
+            if fresh:
+                start = len(self._rows)
+                self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+                self._rows.extend(fresh)
+                self.endInsertRows()
+
+        def failed(message: str) -> None:
+            if generation == self._generation:
+                self._fetching = False
+            if self.on_error is not None:
+                self.on_error(message)
+
+        self._operations.run(lambda: reader.page(view, cursor), append, failed, owner=self)
 
     # -- access ---------------------------------------------------------------------------
 
@@ -225,3 +301,35 @@ class QueueTableModel(QAbstractTableModel):
                     return "Rappel à faire"
                 return label
         return ""
+
+
+def _first_callable(
+    reader: QueueReader,
+    view: QueueView,
+    rows: list[QueueRow],
+    cursor: QueueCursor | None,
+    exclude: frozenset[uuid.UUID],
+    max_pages: int = 50,
+) -> _Loaded:
+    """On the worker: page on from `rows` until a lead may be called now (or none is left)."""
+    rows = list(rows)
+    checked = 0
+    for _ in range(max_pages + 1):
+        for row in rows[checked:]:
+            if row.lead_id not in exclude and row.call is not None and row.call.allowed:
+                return _Loaded(rows, cursor, row)
+        checked = len(rows)
+        if cursor is None:
+            break
+        page = reader.page(view, cursor)
+        known = {r.lead_id for r in rows}
+        rows.extend(r for r in page.rows if r.lead_id not in known)
+        cursor = page.next_cursor
+    return _Loaded(rows, cursor)
+
+
+def _merged_search(local: list[QueueRow], server_rows: list[QueueRow]) -> list[QueueRow]:
+    """Local results and the server's for leads not held here, freshest first."""
+    held = {r.lead_id for r in local}
+    remote = [r for r in server_rows if r.lead_id not in held]
+    return sorted(local + remote, key=lambda r: (r.submitted_at, r.lead_id), reverse=True)

@@ -16,12 +16,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.enums import DESIRED_START_LABELS, DesiredStart
-from app.domain.errors import ActionRefused, FieldErrors
+from app.domain.errors import FieldErrors
 from app.services.leads.lead_actions import RequalificationForm
 from app.services.leads.lead_detail import LeadDetail
+from ui.core.changes import Changes
 from ui.core.dialog_parts import dialog_buttons, error_line
 from ui.core.formatting import format_euros, format_phone_national
+from ui.core.operations import Operations
 from ui.core.validated_form import ValidatedForm
+from ui.queue.saving import Refusal, save_form
 
 
 class RequalificationDialog(QDialog):
@@ -32,8 +35,13 @@ class RequalificationDialog(QDialog):
         lead: LeadDetail,
         save: Callable[[RequalificationForm], None],
         parent: QWidget | None = None,
+        *,
+        operations: Operations,
+        changes: Changes,
     ) -> None:
         super().__init__(parent)
+        self._operations = operations
+        self._changes = changes
         self.setWindowTitle(f"Requalification du lead n° {lead.number}")
         self.setMinimumWidth(480)
         self._save = save
@@ -94,15 +102,25 @@ class RequalificationDialog(QDialog):
         )
 
     def submit(self) -> None:
+        """Save in the background; the dialog closes once saved, or says why it cannot."""
         self.form.clear_errors()
         self.general_error.hide()
-        try:
-            self._save(self.typed_form())
-        except FieldErrors as errors:
-            self.form.show_errors(errors.errors)
-            return
-        except ActionRefused as refused:
-            self.general_error.setText(refused.message)
-            self.general_error.show()
-            return
-        self.accept()
+        typed = self.typed_form()
+        save_form(
+            self._operations,
+            self,
+            lambda: self._save(typed),
+            self._changes,
+            self._refused,
+            self._say,
+        )
+
+    def _say(self, message: str) -> None:
+        self.general_error.setText(message)
+        self.general_error.show()
+
+    def _refused(self, refusal: Refusal) -> None:
+        if isinstance(refusal, FieldErrors):
+            self.form.show_errors(refusal.errors)
+        else:
+            self._say(refusal.message)

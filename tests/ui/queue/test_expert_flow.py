@@ -49,14 +49,24 @@ def window(qtbot, workspace, clock, expert, leads) -> MainWindow:
     win.show()
     qtbot.waitExposed(win)
     win.activateWindow()
+    settle(qtbot, win)
     return win
 
 
-def press(qtbot, window: MainWindow, key: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+def press(
+    qtbot,
+    window: MainWindow,
+    key: Qt.Key,
+    modifier=Qt.KeyboardModifier.NoModifier,
+    wait: bool = True,
+) -> None:
+    """Press a key, then wait for the screen to show its effect (as a user looks at it)."""
     # The offscreen platform does not hand activation back after a modal dialog closes.
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     qtbot.keyClick(window.table, key, modifier)
+    if wait:
+        settle(qtbot, window)
 
 
 def test_sign_in_screen(qtbot, workspace, expert) -> None:
@@ -119,6 +129,7 @@ def test_requalify_keeps_what_was_typed_then_qualify_and_release(
         dialog.budget.setText("22 000")
         dialog.phone.setText("06 12")
         dialog.submit()
+        settle(qtbot, window)
         seen["phone_error"] = dialog.form.error_text("phone")
         seen["typed"] = dialog.phone.text()
         seen["still_open"] = str(dialog.isVisible())
@@ -146,6 +157,7 @@ def test_callback_outside_hours_offers_the_next_allowed_slot(qtbot, window, cloc
     def evening(dialog: CallbackDialog) -> None:
         dialog.set_slot(clock() + timedelta(hours=10))  # 21:00 Paris
         dialog.submit()
+        settle(qtbot, window)
         seen["message"] = dialog.refusal.text()
         seen["offered"] = dialog.use_suggestion.isVisible()
         dialog.use_suggestion.click()
@@ -172,6 +184,7 @@ def test_call_refused_outside_hours(qtbot, window, clock, monkeypatch) -> None:
 def test_search_by_phone(qtbot, window, leads) -> None:
     window.search.setText("06 11 11 11 11")
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    settle(qtbot, window)
     assert window.model.rowCount() == 1
     assert window.panel.detail.id == leads[1]
 
@@ -201,6 +214,7 @@ def test_window_applies_the_configured_rules(
     win.show()
     qtbot.waitExposed(win)
     win.select_lead(leads[0])  # 11:00 in Paris: the configured window has just closed
+    settle(qtbot, win)
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
     press(qtbot, win, Qt.Key.Key_F3)
@@ -287,6 +301,7 @@ def test_a_call_left_running_resumes_with_the_lead(qtbot, workspace, clock, expe
     win.show()
     qtbot.waitExposed(win)
     win.select_lead(leads[0])
+    settle(qtbot, win)
     assert win.panel.timer.started_at == started.started_at
     assert win.panel.timer.elapsed() == 60
     press(qtbot, win, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
@@ -317,6 +332,7 @@ def test_times_of_an_overseas_lead_say_their_zone(qtbot, workspace, clock, exper
     win = MainWindow(AppContext(workspace, expert, clock, lambda _url: True))
     qtbot.addWidget(win)
     win.select_lead(lead)  # Tuesday 11:00 in Paris is 06:00 in Guadeloupe
+    settle(qtbot, win)
     text = win.panel.call_state.text()
     assert "Heure du consommateur : 06:00 (America/Guadeloupe)" in text
     assert "heure de Paris : 11:00" in text
@@ -353,10 +369,123 @@ def test_a_manager_steers_from_the_pilotage_menu(qtbot, workspace, clock) -> Non
     steering["Factures et encaissements…"].trigger()
     assert win.billing_window is not None and win.billing_window.isVisible()
     assert win.billing_window.tabs.count() == 4
-    win.refresh()  # a sync refreshes the open billing window too
+    settle(qtbot, win)
 
 
 def test_experts_have_no_pilotage_menu(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QMenu
 
     assert "&Pilotage" not in {m.title() for m in window.menuBar().findChildren(QMenu)}
+
+
+def test_f2_then_f3_at_once_calls_the_lead_handed_out(qtbot, window, workspace, leads) -> None:
+    """The keys wait for the screen: F3 pressed before the next lead is shown calls it."""
+    press(qtbot, window, Qt.Key.Key_F2, wait=False)
+    press(qtbot, window, Qt.Key.Key_F3, wait=False)
+    settle(qtbot, window)
+    assert window.panel.detail.id == leads[0]
+    assert window.dialed == ["tel:+33612345678"]
+    with workspace.sessions() as session:
+        attempt = session.scalars(select(CallAttempt)).one()
+        assert attempt.lead_id == leads[0] and attempt.disposition == Disposition.PENDING
+    press(qtbot, window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier, wait=False)
+    press(qtbot, window, Qt.Key.Key_F2, wait=False)  # waits for the outcome: no question
+    settle(qtbot, window)
+    assert window.panel.detail.id == leads[1]
+    assert window.panel.timer.started_at is None
+
+
+def test_a_change_announced_elsewhere_refreshes_the_queue_and_the_lead(
+    qtbot, window, workspace, clock, expert, leads
+) -> None:
+    """Another screen (or a sync) writes and announces it: the window follows by itself."""
+    from app.domain.enums import CloseReason
+    from app.services.leads.lead_actions import LeadActions
+    from ui.core.changes import Changes
+
+    window.select_lead(leads[0])
+    settle(qtbot, window)
+    assert window.model.row_of(leads[0]) is not None
+    LeadActions(workspace.sessions, clock, expert).close(leads[0], CloseReason.DUPLICATE)
+    window.context.changes.announce(Changes.of("leads", leads[0]))
+    settle(qtbot, window)
+    assert window.model.row_of(leads[0]) is None  # left the call queue
+    assert window.panel.detail.status == LeadStatus.CLOSED
+    assert not window.act_call.isEnabled()
+
+
+def test_a_late_detail_of_a_lead_left_is_dropped(qtbot, window, leads, monkeypatch) -> None:
+    import threading
+
+    import ui.queue.main_window as main_window
+
+    first_may_answer = threading.Event()
+    load = main_window.load_lead_detail
+
+    def slow_for_the_first(sessions, lead_id, *args):  # type: ignore[no-untyped-def]
+        if lead_id == leads[0]:
+            first_may_answer.wait(10)
+        return load(sessions, lead_id, *args)
+
+    monkeypatch.setattr(main_window, "load_lead_detail", slow_for_the_first)
+    window.select_lead(leads[0])
+    window.select_lead(leads[1])
+    qtbot.waitUntil(lambda: window.panel.detail is not None)
+    assert window.panel.detail.id == leads[1]
+    first_may_answer.set()
+    settle(qtbot, window)
+    assert window.panel.detail.id == leads[1]
+
+
+def test_the_window_remembers_its_splitter_and_columns(
+    qtbot, workspace, clock, expert, leads, tmp_path
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    from ui.core.remembered import Remembered
+
+    def open_window() -> MainWindow:
+        settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+        context = AppContext(workspace, expert, clock, lambda _url: True)
+        context.remembered = Remembered(settings)
+        win = MainWindow(context)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitExposed(win)
+        settle(qtbot, win)
+        return win
+
+    first = open_window()
+    first.resize(760, 540)  # inside the offscreen screen, so that it comes back as it is
+    qtbot.waitUntil(lambda: first.width() == 760)
+    first.table.setColumnWidth(2, 333)
+    first.splitter.setSizes([500, 250])
+    first.splitter.splitterMoved.emit(500, 1)  # as a drag of the handle reports it
+    sizes = first.splitter.sizes()
+    first.close()
+    second = open_window()
+    assert second.size() == first.size()
+    assert second.table.columnWidth(2) == 333
+    assert second.splitter.sizes() == sizes
+
+
+def test_choosing_another_row_during_a_call_asks_its_outcome_first(
+    qtbot, window, workspace, leads
+) -> None:
+    first, second, _third = leads
+    press(qtbot, window, Qt.Key.Key_F2)
+    press(qtbot, window, Qt.Key.Key_F3)
+    seen: dict = {}
+    _answer_running_call("Annuler", seen)
+    window.table.selectRow(window.model.row_of(second))  # stays on the call
+    settle(qtbot, window)
+    assert "est en cours" in seen["text"]
+    assert window.panel.detail.id == first
+    qtbot.waitUntil(lambda: window.table.currentIndex().row() == window.model.row_of(first))
+    _answer_running_call("Injoignable", seen)
+    window.table.selectRow(window.model.row_of(second))
+    settle(qtbot, window)
+    assert window.panel.detail.id == second and window.panel.timer.started_at is None
+    with workspace.sessions() as session:
+        attempt = session.scalars(select(CallAttempt)).one()
+        assert (attempt.lead_id, attempt.disposition) == (first, Disposition.UNREACHABLE)

@@ -1,13 +1,33 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+
+import pytest
 
 from app.services.leads.queue import QueueReader, QueueView
 from tests.conftest import submit_lead
+from tests.ui.conftest import settle
+from ui.core.changes import ChangeBus
+from ui.core.operations import Operations
 from ui.queue.queue_model import COL_CALL, COL_NAME, LEAD_ID_ROLE, QueueTableModel
 
 
-def test_model_loads_lazily_and_passes_the_model_tester(qtmodeltester, workspace, clock) -> None:
+@pytest.fixture
+def operations() -> Iterator[Operations]:
+    operations = Operations(ChangeBus())
+    yield operations
+    operations.shutdown()
+
+
+class _Holder:
+    def __init__(self, operations: Operations) -> None:
+        self.operations = operations
+
+
+def test_model_loads_lazily_and_passes_the_model_tester(
+    qtbot, qtmodeltester, workspace, clock, operations
+) -> None:
     for i in range(25):
         submit_lead(
             workspace,
@@ -15,12 +35,19 @@ def test_model_loads_lazily_and_passes_the_model_tester(qtmodeltester, workspace
             phone=f"06100000{i:02d}",
             last_name=f"Nom{i:02d}",
         )
-    model = QueueTableModel(QueueReader(workspace.sessions, clock, page_size=10), clock)
+    done = _Holder(operations)
+    model = QueueTableModel(QueueReader(workspace.sessions, clock, page_size=10), clock, operations)
     model.reload()
+    assert model.rowCount() == 0 and model.loading  # read on a worker thread
+    assert not model.canFetchMore()
+    settle(qtbot, done)
     assert model.rowCount() == 10
     assert model.canFetchMore()
     model.fetchMore()
+    assert not model.canFetchMore()  # one page at a time
+    settle(qtbot, done)
     model.fetchMore()
+    settle(qtbot, done)
     assert model.rowCount() == 25
     assert not model.canFetchMore()
     assert model.data(model.index(0, COL_NAME)) == "NOM00 Jean"
@@ -29,20 +56,39 @@ def test_model_loads_lazily_and_passes_the_model_tester(qtmodeltester, workspace
     qtmodeltester.check(model)
 
 
-def test_model_search_and_views(workspace, clock) -> None:
+def test_a_late_answer_of_an_older_reload_is_dropped(qtbot, workspace, clock, operations) -> None:
+    for i in range(12):
+        submit_lead(workspace, phone=f"06200000{i:02d}", last_name=f"Nom{i:02d}")
+    model = QueueTableModel(QueueReader(workspace.sessions, clock, page_size=5), clock, operations)
+    model.reload()
+    settle(qtbot, _Holder(operations))
+    model.fetchMore()  # a page of the rows shown...
+    model.show_view(QueueView.QUALIFIED)  # ...then another view before it arrives
+    settle(qtbot, _Holder(operations))
+    assert model.rowCount() == 0 and not model.canFetchMore()
+    model.show_view(QueueView.CALL_QUEUE)
+    model.show_view(QueueView.QUALIFIED)  # the call queue's answer comes back too late
+    settle(qtbot, _Holder(operations))
+    assert model.rowCount() == 0 and model.view == QueueView.QUALIFIED
+
+
+def test_model_search_and_views(qtbot, workspace, clock, operations) -> None:
     submit_lead(workspace, last_name="Lefèvre")
-    model = QueueTableModel(QueueReader(workspace.sessions, clock), clock)
+    model = QueueTableModel(QueueReader(workspace.sessions, clock), clock, operations)
     model.show_search("lefev")
+    settle(qtbot, _Holder(operations))
     assert model.rowCount() == 1
     model.show_view(QueueView.QUALIFIED)
+    settle(qtbot, _Holder(operations))
     assert model.rowCount() == 0 and model.search_text is None
 
 
-def test_blocked_lead_shows_when_it_may_be_called(workspace, clock) -> None:
+def test_blocked_lead_shows_when_it_may_be_called(qtbot, workspace, clock, operations) -> None:
     submit_lead(workspace, postcode="97400", city="Saint-Denis", phone="0692123456")
     clock.advance(hours=1)  # 12:00 Paris is 15:00 in La Réunion: inside hours
     clock.advance(hours=6)  # 18:00 Paris is 21:00 in La Réunion: outside
-    model = QueueTableModel(QueueReader(workspace.sessions, clock), clock)
+    model = QueueTableModel(QueueReader(workspace.sessions, clock), clock, operations)
     model.reload()
+    settle(qtbot, _Holder(operations))
     text = model.data(model.index(0, COL_CALL))
     assert "Hors horaires légaux" in text and "demain" in text

@@ -18,6 +18,7 @@ from app.services.leads.queue import search_results
 from app.workspace import create_workspace
 from sync.engine import NotSignedIn
 from tests.conftest import add_user, submit_lead
+from tests.ui.conftest import settle
 from ui.core.context import AppContext, ServerCalls
 from ui.queue.main_window import MainWindow, ServerLeads
 from ui.queue.queue_model import COL_STATUS
@@ -66,6 +67,7 @@ def test_a_closed_and_an_opposed_lead_are_found_with_their_state(  # type: ignor
     for text, lead_id, state in (("bern", closed, "Clos"), ("0622222222", opposed, "Clos")):
         window.search.setText(text)
         qtbot.keyClick(window.search, Qt.Key.Key_Return)
+        settle(qtbot, window)
         assert window.model.rowCount() == 1, text
         assert window.model.lead_at(0).lead_id == lead_id
         shown = window.model.index(0, COL_STATUS).data()
@@ -87,16 +89,23 @@ def server_side(tmp_path, clock):  # type: ignore[no-untyped-def]
     )
     asked: list[str] = []
 
-    async def search(text: str, limit: int) -> list[dict]:
-        asked.append(text)
+    # The server reads its own database, not on this workstation's UI thread.
+    def read_search(text: str, limit: int) -> list[dict]:
         with other.sessions() as session:
             return orjson.loads(orjson.dumps(search_results(session, text, limit)))
 
-    async def detail(wanted: str) -> dict:
+    def read_detail(wanted: str) -> dict:
         with other.sessions() as session:
             found = read_lead_detail(session, uuid.UUID(wanted), clock())
             assert found is not None
             return orjson.loads(orjson.dumps(lead_detail_to_json(found)))
+
+    async def search(text: str, limit: int) -> list[dict]:
+        asked.append(text)
+        return await asyncio.to_thread(read_search, text, limit)
+
+    async def detail(wanted: str) -> dict:
+        return await asyncio.to_thread(read_detail, wanted)
 
     yield lead_id, ServerLeads(search, detail), asked
     other.close()
@@ -126,6 +135,7 @@ def test_a_lead_closed_elsewhere_is_found_on_the_server_and_shown_read_only(  # 
     window.show()
     window.search.setText("durand")
     run(window.run_search())
+    settle(qtbot, window)
     assert asked == ["durand"]
     assert window.model.rowCount() == 1
     row = window.model.lead_at(0)
@@ -141,6 +151,7 @@ def test_a_lead_closed_elsewhere_is_found_on_the_server_and_shown_read_only(  # 
     for action in (window.act_call, window.act_close, window.act_opposition, window.act_release):
         assert not action.isEnabled()
     window.refresh()  # the periodic refresh keeps the server's row and its detail
+    settle(qtbot, window)
     assert window.model.row_of(lead_id) is not None and window.panel.detail.id == lead_id
 
 
@@ -152,8 +163,10 @@ def test_local_results_come_first_and_are_not_doubled_by_the_server(  # type: ig
     qtbot.addWidget(window)
     window.search.setText("75011")  # every local lead, and the server's one
     future = window.run_search()
-    assert window.model.rowCount() == 3  # the local results at once
+    settle(qtbot, window)
+    assert window.model.rowCount() == 3  # the local results first
     run(future)
+    settle(qtbot, window)
     assert window.model.rowCount() == 4
     assert sum(1 for i in range(4) if window.model.lead_at(i).from_server) == 1
 
@@ -171,12 +184,14 @@ def test_an_unreachable_server_leaves_the_local_results_and_says_so(  # type: ig
     qtbot.addWidget(window)
     window.search.setText("bern")
     run(window.run_search())
+    settle(qtbot, window)
     assert window.model.rowCount() == 1 and window.model.lead_at(0).lead_id == leads[1]
     assert "Recherche limitée aux leads de ce poste (serveur injoignable)" in (
         window.messages.text()
     )
     window.search.setText("personne")
     run(window.run_search())
+    settle(qtbot, window)
     assert "Aucun lead de ce poste ne correspond" in window.messages.text()
 
 
@@ -193,6 +208,7 @@ def test_a_refused_server_search_says_why_not_that_the_server_is_down(  # type: 
     qtbot.addWidget(window)
     window.search.setText("bern")
     run(window.run_search())
+    settle(qtbot, window)
     assert window.messages.text() == (
         "Recherche limitée aux leads de ce poste : Session expirée : reconnectez-vous."
     )
