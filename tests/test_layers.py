@@ -125,3 +125,12 @@ def test_ui_never_imports_the_demo_generator() -> None:
     for path in (ROOT / "ui").rglob("*.py"):
         for name in imported_modules(path):
             assert not name.startswith("app.demo"), f"{path} imports {name}"
+
+
+def test_no_time_is_shown_in_the_workstation_s_own_zone() -> None:
+    """`at.astimezone()` with no zone gives the machine's zone (UTC on many office PCs, so
+    08:31 in Paris shown as 07:31); times are shown in Paris or in the consumer's zone."""
+    for package in ("ui", "app", "server", "sync"):
+        for path in (ROOT / package).rglob("*.py"):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                assert ".astimezone()" not in line, f"{path}:{number}: {line.strip()}"

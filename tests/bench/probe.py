@@ -97,7 +97,12 @@ def main() -> None:
         "search_name_ms": timed(lambda: reader.search(rng.choice(names)), 20),
         "peak_mb": peak_memory_mb(),
     }
-    print(json.dumps(result))
+    print(json.dumps(result), flush=True)
+    # As the app does at exit: the window, then the session's worker threads.
+    main_window.close()
+    main_window.context.close()
+    main_window.deleteLater()
+    app.processEvents()
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ from app.domain.money import InvalidAmount, format_euros, parse_euros
 from app.reports.contract_pdf import write_contract_pdf
 from app.services.contracts.contract_queries import VersionDetail, VersionRow, VersionScreen
 from ui.contracts.coverage_editor import Catalogue, CategoryTree, ZonePicker
+from ui.core import formatting
 from ui.core.changes import Changes
 from ui.core.dialog_parts import error_line, save_in_background
 from ui.core.item_views import on_row_activated
@@ -480,9 +481,7 @@ class ContractEditor(QDialog):
                 )
             )
         for at, who, step, note in sorted(lines, key=lambda line: line[0]):
-            QTreeWidgetItem(
-                self.events, [at.astimezone().strftime("%d/%m/%Y %H:%M"), who, step, note]
-            )
+            QTreeWidgetItem(self.events, [formatting.office_datetime(at), who, step, note])
         self.diff.clear()
         if screen.previous_number is None:
             self.diff_title.setText("Pas de version précédente à comparer.")

@@ -31,6 +31,7 @@ from app.domain.errors import ActionRefused, FieldErrors
 from app.domain.money import format_euros
 from app.services.contracts.contract_queries import ContractOverviewRow, OpenDispute
 from ui.contracts.rows_model import ID_ROLE, PROVIDER_ROLE, Column, RowsModel
+from ui.core import formatting
 from ui.core.changes import Changes
 from ui.core.item_views import on_row_activated
 
@@ -103,7 +104,7 @@ CONTRACT_COLUMNS: dict[ContractColumn, Column] = {
 DISPUTE_COLUMNS: dict[DisputeColumn, Column] = {
     DisputeColumn.FILED: Column(
         "Déposée le",
-        lambda e: e.dispute.filed_at.astimezone().strftime("%d/%m/%Y"),
+        lambda e: formatting.office_date(e.dispute.filed_at),
         lambda e: e.dispute.filed_at,
     ),
     DisputeColumn.PROVIDER: Column("Prestataire", lambda e: e.company_name),

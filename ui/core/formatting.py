@@ -23,6 +23,16 @@ def when(at: datetime | None, tz: ZoneInfo = OFFICE_TZ) -> str:
     return format_datetime(at.astimezone(tz), "EEE dd/MM/yyyy HH:mm", locale="fr_FR")
 
 
+def office_datetime(at: datetime | None) -> str:
+    """Day and time in the office's zone (Paris), whatever the workstation's zone."""
+    return at.astimezone(OFFICE_TZ).strftime("%d/%m/%Y %H:%M") if at is not None else ""
+
+
+def office_date(at: datetime | None) -> str:
+    """The day in the office's zone (Paris): 23:30 UTC on 31 March is 1 April in Paris."""
+    return at.astimezone(OFFICE_TZ).strftime("%d/%m/%Y") if at is not None else ""
+
+
 def short_when(at: datetime, now: datetime, tz: ZoneInfo = OFFICE_TZ) -> str:
     local, today = at.astimezone(tz), now.astimezone(tz)
     if local.date() == today.date():

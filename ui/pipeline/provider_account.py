@@ -39,6 +39,7 @@ from app.domain.money import format_euros
 from app.reports.pdf_parts import Letterhead
 from app.services.billing.invoice_queries import facturx_invoice
 from app.services.contracts.contract_queries import ProviderMonth
+from ui.core import formatting
 from ui.core.changes import Changes
 from ui.core.dialog_parts import dialog_buttons, error_line, save_in_background
 from ui.core.item_views import on_row_activated
@@ -217,7 +218,7 @@ class ProviderAccount(QWidget):
             item = QTreeWidgetItem(
                 self.dispute_list,
                 [
-                    dispute.filed_at.astimezone().strftime("%d/%m/%Y"),
+                    formatting.office_date(dispute.filed_at),
                     f"n° {dispute.lead_number}",
                     DISPUTE_REASON_LABELS[dispute.reason],
                     DISPUTE_STATUS_LABELS[dispute.status],

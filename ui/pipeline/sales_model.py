@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from app.domain.disputes import DISPUTE_STATUS_LABELS
 from app.domain.money import format_euros
 from app.services.contracts.contract_queries import SaleRow
+from ui.core import formatting
 
 SALE_ID = Qt.ItemDataRole.UserRole
 Index = QModelIndex | QPersistentModelIndex
@@ -51,7 +52,7 @@ _SORT_KEYS: dict[SaleColumn, Callable[[SaleRow], Any]] = {
 
 def _cell(sale: SaleRow, column: SaleColumn) -> str:
     if column is SaleColumn.SOLD_AT:
-        return sale.sold_at.astimezone().strftime("%d/%m/%Y %H:%M")
+        return formatting.office_datetime(sale.sold_at)
     if column is SaleColumn.LEAD:
         return f"n° {sale.lead_number}"
     if column is SaleColumn.CATEGORY:

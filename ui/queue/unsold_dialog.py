@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.dispatch.matching import UNSOLD_LABELS
 from app.services.leads.unsold import UnsoldRow
+from ui.core import formatting
 from ui.core.context import AppContext
 from ui.core.remembered import keep_window
 
@@ -63,7 +64,7 @@ COLUMN_WIDTHS = (70, 120, 200, 220, 250, 120)
 
 
 def _when(at: datetime | None) -> str:
-    return at.astimezone().strftime("%d/%m/%Y %H:%M") if at is not None else ""
+    return formatting.office_datetime(at)
 
 
 class UnsoldTableModel(QAbstractTableModel):
