@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer.setInterval(REFRESH_INTERVAL_MS)
         self._refresh_timer.timeout.connect(self.refresh)
         self._refresh_timer.start()
+        self._update_action_state()  # no lead yet: nothing to call, close or qualify
         self.model.reload()
         self.table.setFocus()
 
@@ -771,7 +772,7 @@ class MainWindow(QMainWindow):
             self.say(f"Appel du {number} en cours…", number)
         else:
             self.say(
-                f"Aucun logiciel de téléphonie n'ouvre les liens tel: : composez le {number}.",
+                f"Aucun logiciel de téléphonie n'ouvre les liens « tel: » ; composez le {number}.",
                 number,
             )
         self._update_action_state()

@@ -85,6 +85,8 @@ def test_sign_in_screen(qtbot, workspace, expert) -> None:
 
 def test_expert_works_the_queue_with_the_keyboard(qtbot, window, workspace, clock, leads) -> None:
     first, second, _third = leads
+    settle(qtbot, window)  # no lead yet: the lead actions wait for one
+    assert not window.act_call.isEnabled() and not window.act_close.isEnabled()
     press(qtbot, window, Qt.Key.Key_F2)  # next lead: the freshest
     assert window.panel.detail.id == first
 
@@ -239,7 +241,7 @@ def test_call_without_softphone_says_to_dial_by_hand(
 
 def test_a_long_message_is_shown_whole(qtbot, window) -> None:
     """The message has the window's whole width and wraps: nothing is cut off."""
-    long = "Aucun logiciel de téléphonie n'ouvre les liens tel: : composez le 07 39 12 34 56. " * 3
+    long = "Aucun logiciel de téléphonie n'ouvre les liens « tel: » ; composez le 07 39 12 34 56. " * 3
     window.say(long, "07 39 12 34 56")
     bar = window.messages
     assert bar.text() == long
