@@ -241,7 +241,10 @@ def test_call_without_softphone_says_to_dial_by_hand(
 
 def test_a_long_message_is_shown_whole(qtbot, window) -> None:
     """The message has the window's whole width and wraps: nothing is cut off."""
-    long = "Aucun logiciel de téléphonie n'ouvre les liens « tel: » ; composez le 07 39 12 34 56. " * 3
+    long = (
+        "Aucun logiciel de téléphonie ne prend les liens « tel: » ; composez le 07 39 12 34 56. "
+        * 3
+    )
     window.say(long, "07 39 12 34 56")
     bar = window.messages
     assert bar.text() == long
