@@ -432,11 +432,12 @@ def test_a_late_detail_of_a_lead_left_is_dropped(qtbot, window, leads, monkeypat
             first_may_answer.wait(10)
         return load(sessions, lead_id, *args)
 
+    settle(qtbot, window)  # the queue's first page shown before the user picks leads
     monkeypatch.setattr(main_window, "load_lead_detail", slow_for_the_first)
     window.select_lead(leads[0])
     window.select_lead(leads[1])
-    qtbot.waitUntil(lambda: window.panel.detail is not None)
-    assert window.panel.detail.id == leads[1]
+    shown = window.panel
+    qtbot.waitUntil(lambda: shown.detail is not None and shown.detail.id == leads[1])
     first_may_answer.set()
     settle(qtbot, window)
     assert window.panel.detail.id == leads[1]
