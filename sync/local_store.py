@@ -366,6 +366,7 @@ def _remove(connection: Any, removes: list[list[str]]) -> dict[str, list[uuid.UU
     """Rows that left this user's scope: gone from this workstation, not deleted anywhere.
     Returns the ids removed, by table."""
     by_table: dict[str, list[uuid.UUID]] = defaultdict(list)
+    removed: dict[str, list[uuid.UUID]] = defaultdict(list)
     for table, row_id in removes:
         by_table[table].append(uuid.UUID(row_id))
     for table, ids in by_table.items():
@@ -375,7 +376,13 @@ def _remove(connection: Any, removes: list[list[str]]) -> dict[str, list[uuid.UU
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             if spec.model is Lead:
+                # Its journey, callbacks and status history go with it, and are announced
+                # with it: a view of callbacks must drop the removed lead's too.
                 for child in _LEAD_CHILDREN:
-                    connection.execute(delete(child).where(child.lead_id.in_(chunk)))
+                    gone = connection.execute(
+                        delete(child).where(child.lead_id.in_(chunk)).returning(child.id)
+                    ).scalars()
+                    removed[child.__tablename__].extend(gone)
             connection.execute(delete(spec.table).where(spec.table.c.id.in_(chunk)))
-    return {BY_NAME[t].table.name: ids for t, ids in by_table.items() if t in BY_NAME}
+            removed[spec.table.name].extend(chunk)
+    return removed

@@ -13,8 +13,6 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 import holidays
-from sepaxml import SepaDD
-from sepaxml.validation import ValidationError
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.eu import at_02 as stdnum_at02
@@ -218,6 +216,11 @@ def pain008(
     creditor: Creditor, message_id: str, collection_date: date, lines: list[DebitLine]
 ) -> bytes:
     """The pain.008 XML for one collection date, validated against its schema."""
+    # Imported here: sepaxml loads its XML schemas at import, which the settings' IBAN and
+    # ICS checks above (imported by every workstation at start) do not need.
+    from sepaxml import SepaDD
+    from sepaxml.validation import ValidationError
+
     if not lines:
         raise DebitFileRefused("Aucun prélèvement dans ce lot.")
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import NumberFormatError, format_currency, parse_decimal
 
@@ -36,6 +37,12 @@ def parse_euros(text: str, *, required: bool = False) -> int | None:
 def format_euros(cents: int | None, *, with_cents: bool = False) -> str:
     if cents is None:
         return "—"
+    return _format_euros(cents, with_cents)
+
+
+@lru_cache(maxsize=8192)
+def _format_euros(cents: int, with_cents: bool) -> str:
+    """Babel's formatting, remembered: a list repaints the same amounts many times."""
     amount = Decimal(cents) / 100
     pattern = None if with_cents else "#,##0\xa0¤"
     return format_currency(

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -164,6 +164,8 @@ class Workstation:
     store: LocalStore = field(init=False)
     token: str | None = None
     user_id: uuid.UUID | None = None
+    # What each pulled page changed here, as the sync engine announces it to the views.
+    received: list[Mapping[str, frozenset[uuid.UUID]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.path.exists():
@@ -189,7 +191,10 @@ class Workstation:
                 self.user_id = uuid.UUID(data["user"]["id"])
                 self.tracker.user_id = self.user_id
             api.token = self.token
-            return await work(SyncEngine(self.store, api, self.wall, pull_page=self.pull_page))
+            engine = SyncEngine(
+                self.store, api, self.wall, pull_page=self.pull_page, on_rows=self.received.append
+            )
+            return await work(engine)
 
     def sync(self, timeout: float = 30, url: str | None = None) -> None:
         saved, self.server_url = self.server_url, url or self.server_url

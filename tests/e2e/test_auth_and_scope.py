@@ -80,11 +80,19 @@ def test_a_lead_leaving_the_experts_scope_leaves_their_workstation(workstation) 
         lead_id = session.scalar(select(Lead.id).order_by(Lead.number).limit(1))
         assert session.scalar(select(func.count()).where(JourneyEvent.lead_id == lead_id)) == 1
     manager.edit(Lead, lead_id, status=LeadStatus.CLOSED, close_reason=CloseReason.DUPLICATE)
+    with expert.sessions() as session:
+        journey = set(
+            session.scalars(select(JourneyEvent.id).where(JourneyEvent.lead_id == lead_id))
+        )
     manager.sync()
+    expert.received.clear()
     expert.sync()
     assert expert.get(Lead, lead_id) is None
     with expert.sessions() as session:
         assert session.scalar(select(func.count()).where(JourneyEvent.lead_id == lead_id)) == 0
+    # The views are told of the lead and of what left with it.
+    told = [changes for changes in expert.received if lead_id in changes.get("leads", ())]
+    assert told and journey <= told[0]["journey_events"]
     # Removed from one workstation only: the manager still has it, closed.
     assert manager.get(Lead, lead_id).status == LeadStatus.CLOSED
 

@@ -15,28 +15,31 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.clock import Clock
 from app.demand.forecast import DemandHistory
 from app.services.auth import StaffMember
-from app.services.billing.collection import CollectionService
-from app.services.billing.collection_queries import CollectionQueries
-from app.services.billing.disputes import DisputeService
-from app.services.contracts.contract_queries import ContractQueries
-from app.services.contracts.contracts import ContractService
 from app.services.demand_history import DemandSelection
-from app.services.leads.lead_actions import LeadActions
-from app.services.leads.queue import QueueReader
-from app.services.leads.unsold import UnsoldQueries
-from app.services.providers.provider_activities import ProviderActivities
-from app.services.providers.provider_queries import ProviderQueries
-from app.services.providers.providers import ProviderService
 from app.settings import Settings
 from app.workspace import Workspace
 from ui.core.changes import ChangeBus
 from ui.core.operations import Operations
 from ui.core.remembered import Remembered
+
+if TYPE_CHECKING:  # the services are imported when first used: billing pulls in PDF and XML
+    # libraries that an expert's session never needs (start-up time and memory).
+    from app.services.billing.collection import CollectionService
+    from app.services.billing.collection_queries import CollectionQueries
+    from app.services.billing.disputes import DisputeService
+    from app.services.contracts.contract_queries import ContractQueries
+    from app.services.contracts.contracts import ContractService
+    from app.services.leads.lead_actions import LeadActions
+    from app.services.leads.queue import QueueReader
+    from app.services.leads.unsold import UnsoldQueries
+    from app.services.providers.provider_activities import ProviderActivities
+    from app.services.providers.provider_queries import ProviderQueries
+    from app.services.providers.providers import ProviderService
 
 # Opens a tel: link with the workstation's softphone; False when nothing handles tel: links.
 Dialer = Callable[[str], bool]
@@ -89,10 +92,14 @@ class AppContext:
 
     @cached_property
     def queue(self) -> QueueReader:
+        from app.services.leads.queue import QueueReader
+
         return QueueReader(self.workspace.sessions, self.clock, self.settings.calling)
 
     @cached_property
     def lead_actions(self) -> LeadActions:
+        from app.services.leads.lead_actions import LeadActions
+
         return LeadActions(
             self.workspace.sessions,
             self.clock,
@@ -103,42 +110,60 @@ class AppContext:
 
     @cached_property
     def unsold(self) -> UnsoldQueries:
+        from app.services.leads.unsold import UnsoldQueries
+
         return UnsoldQueries(self.workspace.sessions)
 
     @cached_property
     def providers(self) -> ProviderService:
+        from app.services.providers.providers import ProviderService
+
         return ProviderService(self.workspace.sessions, self.clock, self.user)
 
     @cached_property
     def provider_queries(self) -> ProviderQueries:
+        from app.services.providers.provider_queries import ProviderQueries
+
         return ProviderQueries(self.workspace.sessions)
 
     @cached_property
     def provider_activities(self) -> ProviderActivities:
+        from app.services.providers.provider_activities import ProviderActivities
+
         return ProviderActivities(
             self.workspace.sessions, self.clock, self.user, self.settings.office_hours
         )
 
     @cached_property
     def contracts(self) -> ContractService:
+        from app.services.contracts.contracts import ContractService
+
         return ContractService(self.workspace.sessions, self.clock, self.user)
 
     @cached_property
     def contract_queries(self) -> ContractQueries:
+        from app.services.contracts.contract_queries import ContractQueries
+
         return ContractQueries(self.workspace.sessions)
 
     @cached_property
     def disputes(self) -> DisputeService:
+        from app.services.billing.disputes import DisputeService
+
         return DisputeService(
             self.workspace.sessions, self.clock, self.user, self.settings.dispatch
         )
 
     @cached_property
     def collection_queries(self) -> CollectionQueries:
+        from app.services.billing.collection_queries import CollectionQueries
+
         return CollectionQueries(self.workspace.sessions)
 
     @cached_property
     def collection(self) -> CollectionService:
+        from app.services.billing.collection import CollectionService
+
         return CollectionService(
             self.workspace.sessions, self.clock, self.user, self.settings.dunning
         )

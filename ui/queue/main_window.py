@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
@@ -39,9 +39,6 @@ from app.services.leads.lead_detail import LeadDetail, lead_detail_from_json, lo
 from app.services.leads.queue import QueueRow, QueueView, row_from_search_result
 from app.services.staff import workspace_staff
 from sync.engine import NotSignedIn, ServerOutdatedError, ServerRefused
-from ui.admin.accounts_dialog import AccountCalls, AccountsDialog
-from ui.billing.billing_window import BillingCalls, BillingWindow
-from ui.billing.invoice_run_dialog import InvoiceRunDialog
 from ui.core import formatting
 from ui.core.changes import Changes
 from ui.core.context import AppContext
@@ -52,7 +49,9 @@ from ui.queue.close_dialog import CloseDialog
 from ui.queue.lead_panel import LeadPanel
 from ui.queue.queue_model import QueueTableModel
 from ui.queue.requalification_dialog import RequalificationDialog
-from ui.queue.unsold_dialog import UnsoldDialog
+
+if TYPE_CHECKING:
+    from ui.billing.billing_window import BillingWindow
 
 log = logging.getLogger(__name__)
 
@@ -126,18 +125,12 @@ class MainWindow(QMainWindow):
         self.detail_task: asyncio.Future[None] | None = None
         # Why the search shown has the local results only (the server could not answer).
         self._search_note: dict[str, str] = {}
-        self.account_calls = (
-            AccountCalls(server.sign_in_locks, server.unlock_sign_in, server.set_account_active)
-            if server.sign_in_locks and server.unlock_sign_in and server.set_account_active
-            else None
-        )
         self.workspace = context.workspace
         self.user = user = context.user
         self.clock = clock = context.clock
         self.dialer = context.dialer
         self.redispatch = server.redispatch
         self._open_sales = open_sales
-        self.billing = BillingCalls(server.invoice_run, server.debit_run, server.credit_note)
         self.billing_window: BillingWindow | None = None
         self._on_sign_out = on_sign_out
         self.settings = context.settings
@@ -307,31 +300,50 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         session_menu.addAction(quit_action)
 
+    # The windows below are imported when first opened: billing brings in the PDF, Factur-X
+    # and SEPA libraries, which an expert's session never needs (start-up time and memory).
+
     def show_invoice_run(self) -> None:
+        from ui.billing.invoice_run_dialog import InvoiceRunDialog
+
         InvoiceRunDialog(
-            self.billing.invoice_run, self.clock, self, remembered=self.context.remembered
+            self.context.server.invoice_run, self.clock, self, remembered=self.context.remembered
         ).exec()
 
     def show_billing(self) -> BillingWindow:
+        from ui.billing.billing_window import BillingCalls, BillingWindow
+
         if self.billing_window is None:
-            self.billing_window = BillingWindow(self.context, self.billing, self)
+            server = self.context.server
+            calls = BillingCalls(server.invoice_run, server.debit_run, server.credit_note)
+            self.billing_window = BillingWindow(self.context, calls, self)
         self.billing_window.show()
         self.billing_window.raise_()
         return self.billing_window
 
     def show_accounts(self) -> None:
+        from ui.admin.accounts_dialog import AccountCalls, AccountsDialog
+
+        server = self.context.server
+        account_calls = (
+            AccountCalls(server.sign_in_locks, server.unlock_sign_in, server.set_account_active)
+            if server.sign_in_locks and server.unlock_sign_in and server.set_account_active
+            else None
+        )
         dialog = AccountsDialog(
             workspace_staff(self.workspace.sessions),
-            self.account_calls,
+            account_calls,
             self,
             operations=self.context.operations,
             remembered=self.context.remembered,
         )
-        if self.account_calls is not None:
+        if account_calls is not None:
             dialog.refresh()  # the sign-in locks, from the server
         dialog.exec()
 
     def show_unsold(self) -> None:
+        from ui.queue.unsold_dialog import UnsoldDialog
+
         UnsoldDialog(self.context, self.redispatch, self).exec()
 
     def _build_toolbar(self) -> None:
@@ -703,9 +715,15 @@ class MainWindow(QMainWindow):
             self._skipped.add(self._taken)
         self._picking = True
         self._update_action_state()
-        self.model.find_callable(self._skipped, self._took)
+        sessions, clock, rules = self.workspace.sessions, self.clock, self.settings.calling
+        self.model.find_callable(
+            self._skipped,
+            self._took,
+            also=lambda row: load_lead_detail(sessions, row.lead_id, clock, rules),
+        )
 
-    def _took(self, row: QueueRow | None) -> None:
+    def _took(self, row: QueueRow | None, detail: object) -> None:
+        """The lead "next lead" found, with its detail read on the same worker."""
         self._picking = False
         self._taken = row.lead_id if row else None
         if row is None:
@@ -715,7 +733,14 @@ class MainWindow(QMainWindow):
             )
             self._drain()
             return
-        self.select_lead(row.lead_id)
+        self._highlight(row.lead_id)
+        if isinstance(detail, LeadDetail):
+            self._wanted = row.lead_id
+            self._detail_token += 1  # a detail read still under way for another lead is dropped
+            self._detail_reads = 0
+            self._show_detail(detail)
+        else:
+            self.show_lead(row.lead_id)
         self.table.setFocus()
         self._drain()
 

@@ -3,9 +3,11 @@ read on worker threads."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -58,6 +60,12 @@ class _Loaded:
     rows: list[QueueRow]
     cursor: QueueCursor | None
     callable_row: QueueRow | None = None
+    # What `find_callable`'s `also` read for that lead on the same worker (its detail).
+    also: object = None
+
+
+# A lead found by "next lead", and what was read for it beside (see `find_callable`).
+Found = Callable[[QueueRow | None, object], None]
 
 
 class QueueTableModel(QAbstractTableModel):
@@ -83,8 +91,13 @@ class QueueTableModel(QAbstractTableModel):
         self._generation = 0
         self._loaded_generation = 0
         self._fetching = False
-        # The "next lead" asked: (leads to pass over, what to do with the one found).
-        self._wanted: tuple[frozenset[uuid.UUID], Callable[[QueueRow | None], None]] | None = None
+        # The "next lead" asked: (leads to pass over, what to do with the one found, what to
+        # read for it on the worker).
+        self._wanted: tuple[frozenset[uuid.UUID], Found, Callable[[QueueRow], object]] | None = None
+        # The cells' texts by row, formatted once per minute of the clock (a repaint asks
+        # each cell several times; formatting money and dates is the slow part of a paint).
+        self._texts: dict[int, tuple[str, ...]] = {}
+        self._texts_minute: datetime | None = None
         self.on_loaded: Callable[[], None] | None = None
         self.on_error: Callable[[str], None] | None = None
 
@@ -124,14 +137,19 @@ class QueueTableModel(QAbstractTableModel):
         return sum(1 for r in self._rows if r.from_server)
 
     def find_callable(
-        self, exclude: set[uuid.UUID], found: Callable[[QueueRow | None], None]
+        self,
+        exclude: set[uuid.UUID],
+        found: Found,
+        also: Callable[[QueueRow], object] = lambda _row: None,
     ) -> None:
-        """Reload the call queue and hand `found` its first lead that may be called now.
+        """Reload the call queue and hand `found` its first lead that may be called now, with
+        what `also` read for that lead on the same worker (the window reads its detail there:
+        one round trip to the worker, one repaint).
 
         The pages read until that lead is found stay in the model (one read, as the view
         would have paged). A reload started meanwhile takes the request over.
         """
-        self._wanted = (frozenset(exclude), found)
+        self._wanted = (frozenset(exclude), found, also)
         self.reload()
 
     def reload(self, on_loaded: Callable[[], None] | None = None) -> None:
@@ -141,7 +159,6 @@ class QueueTableModel(QAbstractTableModel):
         view, search, reader = self._view, self._search, self._reader
         server_rows = list(self._server_rows)
         wanted = self._wanted if search is None and view == QueueView.CALL_QUEUE else None
-        exclude = wanted[0] if wanted is not None else None
 
         def read() -> _Loaded:
             if search is not None:
@@ -149,37 +166,58 @@ class QueueTableModel(QAbstractTableModel):
             head = reader.due_callbacks() if view == QueueView.CALL_QUEUE else []
             page = reader.page(view)
             rows, cursor = head + page.rows, page.next_cursor
-            if exclude is None:
+            if wanted is None:
                 return _Loaded(rows, cursor)
-            return _first_callable(reader, view, rows, cursor, exclude)
+            loaded = _first_callable(reader, view, rows, cursor, wanted[0])
+            if loaded.callable_row is None:
+                return loaded
+            return dataclasses.replace(loaded, also=wanted[2](loaded.callable_row))
 
         def show(loaded: _Loaded) -> None:
             if generation != self._generation:
                 return  # a newer reload is on its way
-            self.beginResetModel()
-            self._rows, self._cursor = loaded.rows, loaded.cursor
-            self._more = loaded.cursor is not None
+            self._show_rows(loaded.rows)
+            self._cursor, self._more = loaded.cursor, loaded.cursor is not None
             self._loaded_generation = generation
             self._fetching = False
-            self.endResetModel()
             if self.on_loaded:
                 self.on_loaded()
             if on_loaded is not None:
                 on_loaded()
             if wanted is not None and self._wanted is wanted:
                 self._wanted = None
-                wanted[1](loaded.callable_row)
+                wanted[1](loaded.callable_row, loaded.also)
 
         def failed(message: str) -> None:
             if generation == self._generation:
                 self._loaded_generation = generation
                 if wanted is not None and self._wanted is wanted:
                     self._wanted = None
-                    wanted[1](None)
+                    wanted[1](None, None)
             if self.on_error is not None:
                 self.on_error(message)
 
         self._operations.run(read, show, failed, owner=self)
+
+    def _show_rows(self, rows: list[QueueRow]) -> None:
+        """The rows of a reload. The same leads in the same order (a refresh after a change,
+        "next lead") update the rows that differ in place: the view keeps its scroll and
+        selection and repaints those rows only. Other rows reset the model."""
+        old = self._rows
+        if not old or [r.lead_id for r in old] != [r.lead_id for r in rows]:
+            self.beginResetModel()
+            self._rows, self._texts = rows, {}
+            self.endResetModel()
+            return
+        self._rows = rows
+        changed = [
+            i for i, (before, after) in enumerate(zip(old, rows, strict=True)) if before != after
+        ]
+        for i in changed:
+            self._texts.pop(i, None)
+        last_column = len(HEADERS) - 1
+        for first, last in _spans(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
 
     def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._more and not self.loading
@@ -240,7 +278,7 @@ class QueueTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
+            return self._texts_of(index.row(), row)[column]
         if role == LEAD_ID_ROLE:
             return row.lead_id
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -267,8 +305,19 @@ class QueueTableModel(QAbstractTableModel):
             return tip
         return None
 
-    def _display(self, row: QueueRow, column: int) -> str:
+    def _texts_of(self, position: int, row: QueueRow) -> tuple[str, ...]:
         now = self._clock()
+        minute = now.replace(second=0, microsecond=0)
+        if minute != self._texts_minute:
+            self._texts, self._texts_minute = {}, minute
+        texts = self._texts.get(position)
+        if texts is None:
+            texts = tuple(self._display(row, column, now) for column in range(len(HEADERS)))
+            self._texts[position] = texts
+        return texts
+
+    def _display(self, row: QueueRow, column: int, now: datetime | None = None) -> str:
+        now = now or self._clock()
         match column:
             case 0:
                 return str(row.number)
@@ -301,6 +350,17 @@ class QueueTableModel(QAbstractTableModel):
                     return "Rappel à faire"
                 return label
         return ""
+
+
+def _spans(positions: list[int]) -> list[tuple[int, int]]:
+    """Sorted positions as runs of consecutive ones: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    spans: list[tuple[int, int]] = []
+    for position in positions:
+        if spans and spans[-1][1] == position - 1:
+            spans[-1] = (spans[-1][0], position)
+        else:
+            spans.append((position, position))
+    return spans
 
 
 def _first_callable(

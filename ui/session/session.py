@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
@@ -27,11 +27,13 @@ from ui.core.changes import ChangeBus
 from ui.core.context import AppContext, ServerCalls
 from ui.core.operations import Operations
 from ui.core.remembered import Remembered
-from ui.pipeline.sales_window import SalesWindow
 from ui.queue.main_window import MainWindow
 from ui.session.sign_in_dialog import SignInDialog
 from ui.sync.conflicts_dialog import ConflictsDialog
 from ui.sync.sync_session import AccountSignIn, SyncSession
+
+if TYPE_CHECKING:  # imported when a sales window opens: it brings in billing's PDF libraries
+    from ui.pipeline.sales_window import SalesWindow
 
 log = logging.getLogger("crm")
 
@@ -131,6 +133,8 @@ class Session:
             self.sync.on_rows_received = self.context.changes.announce
             self.sync.start()
         if dialog.user.role == Role.SALES:
+            from ui.pipeline.sales_window import SalesWindow
+
             self.window = SalesWindow(
                 self.context, on_sign_out=self._signed_out, status_widgets=widgets
             )
@@ -152,6 +156,8 @@ class Session:
     def _open_sales_window(self) -> None:
         assert self.window is not None and self.context is not None
         if self.sales_window is None:
+            from ui.pipeline.sales_window import SalesWindow
+
             self.sales_window = SalesWindow(self.context)
         self.sales_window.show()
         self.sales_window.raise_()

@@ -92,3 +92,51 @@ def test_blocked_lead_shows_when_it_may_be_called(qtbot, workspace, clock, opera
     settle(qtbot, _Holder(operations))
     text = model.data(model.index(0, COL_CALL))
     assert "Hors horaires légaux" in text and "demain" in text
+
+
+def test_a_refresh_of_the_same_leads_updates_the_changed_row_in_place(
+    qtbot, workspace, clock, operations
+) -> None:
+    """A refresh after a change keeps the view's rows (no reset: scroll and selection stay)
+    and repaints only the row that changed, with its new text."""
+    from sqlalchemy import update
+
+    from app.persistence.models import Lead
+
+    for i in range(6):
+        submit_lead(workspace, phone=f"06300000{i:02d}", last_name=f"Nom{i:02d}")
+    model = QueueTableModel(QueueReader(workspace.sessions, clock), clock, operations)
+    model.reload()
+    settle(qtbot, _Holder(operations))
+    assert model.rowCount() == 6
+    names = [model.data(model.index(i, COL_NAME)) for i in range(6)]  # cached texts
+    changed = model.data(model.index(2, 0), LEAD_ID_ROLE)
+    with workspace.sessions.begin() as session:
+        session.execute(update(Lead).where(Lead.id == changed).values(last_name="Martin"))
+    resets: list[None] = []
+    repainted: list[tuple[int, int]] = []
+    model.modelReset.connect(lambda: resets.append(None))
+    model.dataChanged.connect(lambda first, last, *_: repainted.append((first.row(), last.row())))
+
+    model.reload()
+    settle(qtbot, _Holder(operations))
+
+    assert resets == [] and repainted == [(2, 2)]
+    assert model.data(model.index(2, COL_NAME)) == "MARTIN Jean"
+    assert [model.data(model.index(i, COL_NAME)) for i in (0, 1, 3, 4, 5)] == [
+        names[i] for i in (0, 1, 3, 4, 5)
+    ]
+    submit_lead(workspace, phone="0630000099", last_name="Nouveau")  # other leads: a reset
+    model.reload()
+    settle(qtbot, _Holder(operations))
+    assert resets == [None] and model.rowCount() == 7
+
+
+def test_the_texts_follow_the_clock(qtbot, workspace, clock, operations) -> None:
+    submit_lead(workspace, submitted_at=clock() - timedelta(minutes=5))
+    model = QueueTableModel(QueueReader(workspace.sessions, clock), clock, operations)
+    model.reload()
+    settle(qtbot, _Holder(operations))
+    assert model.data(model.index(0, 1)) == "5 min"
+    clock.advance(minutes=3)  # no reload: the age shown is still the time elapsed
+    assert model.data(model.index(0, 1)) == "8 min"
