@@ -472,11 +472,17 @@ class MainWindow(QMainWindow):
 
         self.context.operations.run(lambda: reader.count(view), show, owner=self)
 
-    def show_lead(self, lead_id: uuid.UUID | None) -> None:
-        """Show the lead's fresh detail, read in the background (a late one is dropped)."""
+    def show_lead(self, lead_id: uuid.UUID | None, read: LeadDetail | None = None) -> None:
+        """Show the lead's fresh detail, read in the background (a late one is dropped), or
+        `read` when it was just read on a worker (by "next lead")."""
         self._wanted = lead_id
         self._detail_token += 1
         token = self._detail_token
+        if read is not None:
+            self._detail_reads = 0
+            self._show_detail(read)
+            self._drain()
+            return
         index = self.model.row_of(lead_id) if lead_id else None
         row = self.model.lead_at(index) if index is not None else None
         if row is not None and row.from_server:
@@ -593,10 +599,10 @@ class MainWindow(QMainWindow):
         finally:
             self._selecting = False
 
-    def select_lead(self, lead_id: uuid.UUID) -> None:
+    def select_lead(self, lead_id: uuid.UUID, read: LeadDetail | None = None) -> None:
         """Highlight the lead in the table if it is loaded, and show its fresh detail once."""
         self._highlight(lead_id)
-        self.show_lead(lead_id)
+        self.show_lead(lead_id, read)
 
     def _on_current_row(self, current, _previous) -> None:
         if self._selecting:
@@ -733,14 +739,7 @@ class MainWindow(QMainWindow):
             )
             self._drain()
             return
-        self._highlight(row.lead_id)
-        if isinstance(detail, LeadDetail):
-            self._wanted = row.lead_id
-            self._detail_token += 1  # a detail read still under way for another lead is dropped
-            self._detail_reads = 0
-            self._show_detail(detail)
-        else:
-            self.show_lead(row.lead_id)
+        self.select_lead(row.lead_id, detail if isinstance(detail, LeadDetail) else None)
         self.table.setFocus()
         self._drain()
 

@@ -297,7 +297,7 @@ class QueueTableModel(QAbstractTableModel):
         ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_CALL:
-            return self._display(row, column)
+            return self._texts_of(index.row(), row)[column]
         if role == Qt.ItemDataRole.ToolTipRole and row.from_server:
             tip = "Lead absent de ce poste, trouvé sur le serveur : consultation seule."
             if row.last_outcome is not None:
@@ -316,8 +316,7 @@ class QueueTableModel(QAbstractTableModel):
             self._texts[position] = texts
         return texts
 
-    def _display(self, row: QueueRow, column: int, now: datetime | None = None) -> str:
-        now = now or self._clock()
+    def _display(self, row: QueueRow, column: int, now: datetime) -> str:
         match column:
             case 0:
                 return str(row.number)
